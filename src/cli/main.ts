@@ -1,0 +1,51 @@
+import { Command, CommanderError } from 'commander';
+import { PACKAGE_VERSION } from '../core/version.ts';
+import { CliError } from './cli-error.ts';
+import { registerConfigCommand } from './commands/config-command.ts';
+import { registerQuickstartCommand } from './commands/quickstart-command.ts';
+import { registerRunCommand } from './commands/run-command.ts';
+
+const USAGE_ERRORS = new Set([
+  'commander.unknownOption',
+  'commander.unknownCommand',
+  'commander.invalidArgument',
+  'commander.missingArgument',
+  'commander.optionMissingArgument',
+  'commander.missingMandatoryOptionValue',
+  'commander.excessArguments',
+  'commander.conflictingOption',
+]);
+
+export function buildProgram(): Command {
+  const program = new Command('omniserve')
+    .description('Serve an OmniCoreAgent agent over HTTP')
+    .version(`omniserve, version ${PACKAGE_VERSION}`, '--version', 'Show the version and exit.')
+    .helpOption('--help', 'Show this message and exit.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerRunCommand(program);
+  registerQuickstartCommand(program);
+  registerConfigCommand(program);
+  return program;
+}
+
+/** Runs the CLI. Failures print `Error: <message>` and exit 1; usage mistakes exit 2 (the reference's codes). */
+export async function main(argv: readonly string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+        process.exit(0);
+      }
+      process.exit(USAGE_ERRORS.has(error.code) ? 2 : error.exitCode || 1);
+    }
+    if (error instanceof CliError) {
+      process.stderr.write(`Error: ${error.message}\n`);
+      process.exit(error.exitCode);
+    }
+    process.stderr.write(`Error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,47 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { OmniError } from '../core/errors.ts';
+import { scrubSecrets } from '../llm/describe-provider-error.ts';
+
+/**
+ * The one place errors become HTTP bodies. Framework errors (bad JSON, body too large, wrong content type) are
+ * mapped into the catalogue too, so every error a client sees has a documented shape.
+ */
+export function toOmniError(error: unknown): OmniError {
+  if (error instanceof OmniError) return error;
+  const code = (error as FastifyError | undefined)?.code;
+  switch (code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY': {
+      const reason = code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'the body is empty' : 'the body is not valid JSON';
+      return new OmniError('VALIDATION_FAILED', 'JSON decode error', {
+        detail: [{ type: 'json_invalid', loc: ['body'], msg: 'JSON decode error', input: {}, ctx: { error: reason } }],
+      });
+    }
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new OmniError('VALIDATION_FAILED', 'Unsupported content type', {
+        detail: [{ type: 'model_attributes_type', loc: ['body'], msg: 'Send the body as JSON with Content-Type: application/json', input: null }],
+      });
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new OmniError('PAYLOAD_TOO_LARGE', 'Request body is too large', {
+        extra: { detail: 'Request body is larger than OMNICOREAGENT_SERVE_BODY_LIMIT_BYTES allows' },
+      });
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new OmniError('BAD_REQUEST', 'Content-Length does not match the body');
+    default:
+      break;
+  }
+  const status = (error as FastifyError | undefined)?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new OmniError('BAD_REQUEST', scrubSecrets((error as Error).message));
+  }
+  const text = error instanceof Error ? error.message : String(error);
+  return new OmniError('INTERNAL', 'An internal server error occurred', { extra: { detail: scrubSecrets(text) }, cause: error });
+}
+
+export async function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const omni = toOmniError(error);
+  if (omni.status >= 500) {
+    request.log.error({ err: { type: (error as Error)?.name, message: scrubSecrets(String((error as Error)?.message ?? error)) } }, 'request failed');
+  }
+  await reply.status(omni.status).headers(omni.headers).send(omni.toBody());
+}
