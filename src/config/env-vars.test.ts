@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../core/errors.ts';
+import { ENV_VAR_TYPES, SERVE_ENV_VARS, type ServeEnvVar } from './env-vars.ts';
+import { loadServeConfig } from './serve-config.ts';
+
+/** Text that differs from the default (and may be invalid): either way the variable must visibly take effect. */
+function sampleText(spec: ServeEnvVar): string {
+  switch (spec.type) {
+    case 'bool':
+      return String(spec.default !== true);
+    case 'int':
+    case 'run-limit':
+      return String((typeof spec.default === 'number' ? spec.default : 0) + 1);
+    case 'float':
+      return String((typeof spec.default === 'number' ? spec.default : 0) + 1.5);
+    case 'list':
+      return 'sample-a,sample-b';
+    case 'string':
+      return 'sample';
+    case 'task-store':
+      return 'sql';
+  }
+}
+
+describe('SERVE_ENV_VARS', () => {
+  it('names each variable and field once, with the reference prefixes', () => {
+    expect(new Set(SERVE_ENV_VARS.map((spec) => spec.name)).size).toBe(SERVE_ENV_VARS.length);
+    expect(new Set(SERVE_ENV_VARS.map((spec) => spec.field)).size).toBe(SERVE_ENV_VARS.length);
+    for (const spec of SERVE_ENV_VARS) {
+      expect(spec.name).toMatch(/^OMNICOREAGENT_(SERVE|BACKGROUND)_[A-Z_]+$/);
+      expect(ENV_VAR_TYPES).toContain(spec.type);
+      expect(spec.description.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('is the exact list of config fields, in config order, with matching defaults', () => {
+    const config = loadServeConfig({}, {});
+    expect(Object.keys(config)).toEqual(SERVE_ENV_VARS.map((spec) => spec.field));
+    for (const spec of SERVE_ENV_VARS) expect(config[spec.field], spec.name).toEqual(spec.default);
+  });
+
+  it.each(SERVE_ENV_VARS.map((spec) => [spec.name, spec] as const))('%s is read by loadServeConfig', (_name, spec) => {
+    try {
+      const config = loadServeConfig({}, { [spec.name]: sampleText(spec) });
+      expect(config[spec.field]).not.toEqual(spec.default);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      expect(error.problems.some((problem) => problem.includes(spec.name))).toBe(true);
+    }
+  });
+
+  it('uses the chosen names for settings the reference left unnamed', () => {
+    const names = SERVE_ENV_VARS.map((spec) => spec.name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'OMNICOREAGENT_SERVE_ORPHAN_SWEEP_MAX_CONCURRENT',
+        'OMNICOREAGENT_SERVE_ORPHAN_SWEEP_MAX_RECOVERIES',
+        'OMNICOREAGENT_SERVE_PUBLIC_PATHS',
+        'OMNICOREAGENT_SERVE_TRUSTED_PROXIES',
+        'OMNICOREAGENT_SERVE_RUN_ADMISSION_WAIT',
+        'OMNICOREAGENT_SERVE_BODY_LIMIT_BYTES',
+        'OMNICOREAGENT_SERVE_SSE_HEARTBEAT_SECONDS',
+        'OMNICOREAGENT_SERVE_SHUTDOWN_GRACE_SECONDS',
+      ]),
+    );
+    expect(names.some((name) => /OMNISERVER?_/.test(name.replace('OMNICOREAGENT_', '')))).toBe(false);
+  });
+});

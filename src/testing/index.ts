@@ -1,0 +1,15 @@
+export {
+  ScriptedOpenAIServer,
+  echoReply,
+  type ChatCompletionMessage,
+  type ChatCompletionRequestBody,
+  type RecordedRequest,
+  type ScriptedErrorReply,
+  type ScriptedHangReply,
+  type ScriptedOpenAIServerOptions,
+  type ScriptedReply,
+  type ScriptedTextReply,
+  type ScriptedToolCall,
+  type ScriptedToolCallsReply,
+  type ScriptedUsage,
+} from './scripted-openai-server.ts';

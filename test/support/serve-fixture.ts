@@ -1,0 +1,44 @@
+import { OmniCoreAgent, type OmniCoreAgentOptions } from '../../src/agent/omni-core-agent.ts';
+import type { ServableAgent } from '../../src/agent/servable-agent.ts';
+import { OmniServe } from '../../src/app/omni-serve.ts';
+import type { OmniServeOptions } from '../../src/config/serve-config.ts';
+import { ScriptedOpenAIServer } from '../../src/testing/scripted-openai-server.ts';
+
+/** An OmniCoreAgent wired to a scripted model server. */
+export function scriptedAgent(llm: ScriptedOpenAIServer, options: Partial<OmniCoreAgentOptions> = {}): OmniCoreAgent {
+  return new OmniCoreAgent({
+    name: 'TestAgent',
+    systemInstruction: 'You are a test agent.',
+    modelConfig: { provider: 'openai', model: 'scripted-model', baseUrl: llm.baseUrl, apiKey: 'test-key', maxRetries: 0 },
+    ...options,
+  });
+}
+
+/** An OmniServe over the agent, reading no environment and logging nothing. */
+export function serve(agent: ServableAgent, options: OmniServeOptions = {}, env: NodeJS.ProcessEnv = {}): OmniServe {
+  return new OmniServe(agent, options, { env, logger: false });
+}
+
+export interface SseFrame {
+  readonly event: string;
+  readonly id: string | undefined;
+  readonly data: any;
+}
+
+/** Parses an SSE body into frames (comments skipped). */
+export function parseSse(body: string): SseFrame[] {
+  const frames: SseFrame[] = [];
+  for (const block of body.split('\n\n')) {
+    if (block.trim() === '' || block.startsWith(':')) continue;
+    let event = 'message';
+    let id: string | undefined;
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith('event: ')) event = line.slice(7);
+      else if (line.startsWith('id: ')) id = line.slice(4);
+      else if (line.startsWith('data: ')) data.push(line.slice(6));
+    }
+    frames.push({ event, id, data: data.length > 0 ? JSON.parse(data.join('\n')) : undefined });
+  }
+  return frames;
+}
