@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import type { ServableAgent } from '../agent/servable-agent.ts';
 import { loadServeConfig, type OmniServeConfig, type OmniServeOptions } from '../config/serve-config.ts';
+import { RunAdmission } from '../http/admission/run-admission.ts';
 import { createHttpApp, pinoLevel } from '../http/create-http-app.ts';
 import { API_ROUTES } from '../http/routes/index.ts';
 import type { ServeContext, ServerState } from '../http/serve-context.ts';
@@ -32,7 +33,16 @@ export class OmniServe {
     const served = new ServedAgent(agent);
     this.logger = extras.logger ?? pino({ level: pinoLevel(this.config.logLevel), base: { service: 'omniserve' } });
     this.#state = { startedAt: performance.now(), startupComplete: false, draining: false };
-    this.#context = { agent: served, config: this.config, state: this.#state, openStreams: new Set() };
+    this.#context = {
+      agent: served,
+      config: this.config,
+      state: this.#state,
+      admission: new RunAdmission({
+        maxConcurrentRuns: this.config.maxConcurrentRuns,
+        waitSeconds: this.config.runAdmissionWaitSeconds,
+      }),
+      openStreams: new Set(),
+    };
     this.app = createHttpApp({ context: this.#context, routes: API_ROUTES, logger: this.logger });
     this.app.addHook('onReady', async () => this.#startup());
     this.app.addHook('preClose', async () => this.#drain());

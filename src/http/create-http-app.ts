@@ -82,12 +82,23 @@ async function dispatch(route: RouteDefinition, request: FastifyRequest, reply: 
     headers: request.headers,
     signal: controller.signal,
   };
+  // Validation comes first: a bad body is a 422 and never waits for, or takes, a run slot.
+  const release = route.startsRun ? await context.admission.acquire(controller.signal) : () => undefined;
   if (route.kind === 'json') {
-    const result = await route.handle(input, context);
-    return reply.send(result);
+    try {
+      return reply.send(await route.handle(input, context));
+    } finally {
+      release();
+    }
   }
-  await route.prepare?.(input, context);
-  const sse = new SseStream({ heartbeatMs: context.config.sseHeartbeatSeconds * 1000 });
+  let sse: SseStream;
+  try {
+    await route.prepare?.(input, context);
+    sse = new SseStream({ heartbeatMs: context.config.sseHeartbeatSeconds * 1000 });
+  } catch (error) {
+    release();
+    throw error;
+  }
   const handle = { close: (reason: string) => sse.comment(reason) };
   context.openStreams.add(handle);
   void route
@@ -97,6 +108,7 @@ async function dispatch(route: RouteDefinition, request: FastifyRequest, reply: 
       sse.send('error', { error: error instanceof Error ? error.message : String(error) });
     })
     .finally(() => {
+      release();
       context.openStreams.delete(handle);
       sse.end();
     });

@@ -1,4 +1,5 @@
 import type { OmniServeConfig } from '../config/serve-config.ts';
+import type { RunAdmission } from './admission/run-admission.ts';
 import type { ServedAgent } from './served-agent.ts';
 
 /** Mutable facts about this server process that routes read (uptime, readiness). */
@@ -13,6 +14,8 @@ export interface ServeContext {
   readonly agent: ServedAgent;
   readonly config: OmniServeConfig;
   readonly state: ServerState;
+  /** Run slots: routes that start a run hold one for the run's whole duration (a stream's too). */
+  readonly admission: RunAdmission;
   /** Streams still open; shutdown ends each with a terminal frame. */
   readonly openStreams: Set<{ close(reason: string): void }>;
 }

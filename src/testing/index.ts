@@ -13,3 +13,13 @@ export {
   type ScriptedToolCallsReply,
   type ScriptedUsage,
 } from './scripted-openai-server.ts';
+export {
+  MCP_TEST_SERVER_SCRIPT,
+  createMcpTestServer,
+  mcpTestServerStdioConfig,
+  startMcpHttpTestServer,
+  type McpHttpTestServer,
+  type McpStdioTestServerOptions,
+  type McpTestServerOptions,
+  type McpTestToolCall,
+} from './mcp-test-server.ts';
