@@ -13,7 +13,7 @@ import { buildToolSet } from './agent-tool-set.ts';
 import { AgentRunError } from './agent-run-error.ts';
 import { resolveAgentConfig, type AgentConfig, type ResolvedAgentConfig } from './agent-config.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
-import { McpConnectionManager } from './mcp/mcp-connection-manager.ts';
+import type { McpConnectionManager } from './mcp/mcp-connection-manager.ts';
 import { validateMcpServerConfigs, type McpServerConfig } from './mcp/mcp-server-config.ts';
 import { runLoop } from './run-loop.ts';
 import { RunRecorder, toEventError } from './run-recorder.ts';
@@ -55,7 +55,8 @@ export class OmniCoreAgent implements ServableAgent {
   readonly #model: ReturnType<typeof createLanguageModel>;
   readonly #sessions: SessionStore;
   readonly #sessionLocks = new KeyedMutex();
-  readonly #mcp: McpConnectionManager | null;
+  // Created on first connect: the MCP SDK is only loaded by agents that configure MCP servers.
+  #mcp: McpConnectionManager | null = null;
   #mcpConnecting: Promise<void> | null = null;
   #totals = { runs: 0, requestTokens: 0, responseTokens: 0, time: 0 };
 
@@ -74,7 +75,8 @@ export class OmniCoreAgent implements ServableAgent {
       () => {
         if (options?.languageModel !== undefined) {
           const id = typeof options.languageModel === 'string' ? options.languageModel : options.languageModel.modelId;
-          model = { model: options.languageModel, provider: 'custom', modelId: id, callSettings: { maxRetries: 2 } };
+          const languageModel = options.languageModel;
+          model = { load: async () => languageModel, provider: 'custom', modelId: id, callSettings: { maxRetries: 2 } };
         } else if (options?.modelConfig !== undefined) {
           model = createLanguageModel(options.modelConfig, readLlmEnvironment());
         }
@@ -97,10 +99,6 @@ export class OmniCoreAgent implements ServableAgent {
     this.mcpTools = mcpTools;
     this.#model = model;
     this.#sessions = options.sessionStore ?? new MemorySessionStore();
-    this.#mcp =
-      mcpTools.length === 0
-        ? null
-        : new McpConnectionManager(mcpTools, { clientName: 'omnicoreagent', clientVersion: PACKAGE_VERSION });
   }
 
   generateSessionId(): string {
@@ -109,14 +107,30 @@ export class OmniCoreAgent implements ServableAgent {
 
   /** Connects every configured MCP server; a server that fails is reported by `mcpServerStatus`, not thrown. */
   async connectMcpServers(): Promise<void> {
-    if (this.#mcp === null) return;
-    this.#mcpConnecting ??= this.#mcp.connectAll().finally(() => (this.#mcpConnecting = null));
+    if (this.mcpTools.length === 0) return;
+    this.#mcpConnecting ??= this.#connectMcp().finally(() => (this.#mcpConnecting = null));
     await this.#mcpConnecting;
   }
 
+  async #connectMcp(): Promise<void> {
+    if (this.#mcp === null) {
+      const { McpConnectionManager } = await import('./mcp/mcp-connection-manager.ts');
+      this.#mcp ??= new McpConnectionManager(this.mcpTools, { clientName: 'omnicoreagent', clientVersion: PACKAGE_VERSION });
+    }
+    await this.#mcp.connectAll();
+  }
+
+  /** Loads the model provider's client ahead of the first run, so the first request pays no loading cost. */
+  async warmUp(): Promise<void> {
+    await this.#model.load();
+  }
+
   mcpServerStatus(): Record<string, McpServerStatus> {
-    if (this.#mcp === null) return {};
     const out: Record<string, McpServerStatus> = {};
+    if (this.#mcp === null) {
+      for (const server of this.mcpTools) out[server.name] = { status: 'not_connected', error: null };
+      return out;
+    }
     for (const [name, state] of Object.entries(this.#mcp.status())) out[name] = { status: state.status, error: state.error };
     return out;
   }
@@ -135,7 +149,7 @@ export class OmniCoreAgent implements ServableAgent {
     const sessionId = options?.sessionId || this.generateSessionId();
     const runId = options?.runId ?? newId('run');
     const signal = options?.signal ?? new AbortController().signal;
-    if (this.#mcp !== null && Object.values(this.#mcp.status()).some((s) => s.status === 'not_connected')) {
+    if (this.mcpTools.length > 0 && (this.#mcp === null || Object.values(this.#mcp.status()).some((s) => s.status === 'not_connected'))) {
       await this.connectMcpServers();
     }
     return this.#sessionLocks.run(sessionId, async () => {
@@ -158,7 +172,7 @@ export class OmniCoreAgent implements ServableAgent {
       });
       try {
         const out = await runLoop({
-          model: this.#model.model,
+          model: await this.#model.load(),
           provider: this.#model.provider,
           modelId: this.#model.modelId,
           callSettings: this.#model.callSettings,

@@ -65,6 +65,8 @@ export interface ServableAgent {
   listAllAvailableTools?(): ToolDescription[] | Promise<ToolDescription[]>;
   getMetrics?(): Partial<AgentMetrics> | null | Promise<Partial<AgentMetrics> | null>;
   connectMcpServers?(): Promise<void>;
+  /** Loads what the first run would otherwise load (the model client); called once at start-up. */
+  warmUp?(): Promise<void>;
   /** Per configured MCP server, its connection state (for `/ready`). */
   mcpServerStatus?(): Record<string, McpServerStatus>;
   /** False while the agent is still starting. Absent means initialized. */

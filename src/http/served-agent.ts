@@ -122,7 +122,10 @@ export class ServedAgent {
   }
 
   async connect(): Promise<void> {
-    if (typeof this.#agent.connectMcpServers === 'function') await this.#agent.connectMcpServers();
+    await Promise.all([
+      typeof this.#agent.connectMcpServers === 'function' ? this.#agent.connectMcpServers() : undefined,
+      typeof this.#agent.warmUp === 'function' ? this.#agent.warmUp() : undefined,
+    ]);
   }
 
   async cleanup(): Promise<void> {

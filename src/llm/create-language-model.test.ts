@@ -33,7 +33,7 @@ function problemsOf(config: ModelConfig, env: LlmEnvironment = {}): readonly str
 
 async function ask(config: ModelConfig, env: LlmEnvironment = {}): Promise<string> {
   const created = createLanguageModel(config, env);
-  const result = await generateText({ model: created.model, prompt: 'hi', ...created.callSettings });
+  const result = await generateText({ model: await created.load(), prompt: 'hi', ...created.callSettings });
   return result.text;
 }
 
@@ -96,7 +96,7 @@ describe('createLanguageModel against the scripted server', () => {
     server.enqueue({ text: 'ok', usage: { promptTokens: 3, completionTokens: 2 } });
     const created = createLanguageModel({ provider: 'ollama', model: 'm', baseUrl: server.baseUrl }, {});
 
-    const result = streamText({ model: created.model, prompt: 'hi' });
+    const result = streamText({ model: await created.load(), prompt: 'hi' });
 
     expect(await result.usage).toMatchObject({ inputTokens: 3, outputTokens: 2 });
   });
@@ -143,10 +143,10 @@ describe('createLanguageModel problems', () => {
     ['deepseek', 'DEEPSEEK_API_KEY', 'LLM_API_KEY (or DEEPSEEK_API_KEY)'],
     ['openai', 'OPENAI_API_KEY', 'LLM_API_KEY (or OPENAI_API_KEY)'],
     ['openrouter', 'OPENROUTER_API_KEY', 'LLM_API_KEY (or OPENROUTER_API_KEY)'],
-  ] as const)('%s is created with %s and refused without a key', (provider, variable, hint) => {
+  ] as const)('%s is created with %s and refused without a key', async (provider, variable, hint) => {
     const created = createLanguageModel({ provider, model: 'some-model' }, { [variable]: 'k' });
     expect(created.provider).toBe(provider);
-    expect(created.model).toMatchObject({ modelId: 'some-model' });
+    expect(await created.load()).toMatchObject({ modelId: 'some-model' });
 
     expect(problemsOf({ provider, model: 'some-model' }, { [provider === 'openai' ? 'ANTHROPIC_API_KEY' : 'OPENAI_API_KEY']: 'other' })).toEqual([
       `No API key for provider "${provider}": set ${hint} or pass modelConfig.apiKey`,

@@ -1,10 +1,3 @@
-import { createAnthropic } from '@ai-sdk/anthropic';
-import { createDeepSeek } from '@ai-sdk/deepseek';
-import { createGoogleGenerativeAI } from '@ai-sdk/google';
-import { createGroq } from '@ai-sdk/groq';
-import { createMistral } from '@ai-sdk/mistral';
-import { createOpenAI } from '@ai-sdk/openai';
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModel } from 'ai';
 import type { LlmEnvironment } from '../config/llm-environment.ts';
 import { ConfigError } from '../core/errors.ts';
@@ -21,7 +14,11 @@ export type ModelCallSettings = {
 };
 
 export interface CreatedLanguageModel {
-  readonly model: LanguageModel;
+  /**
+   * Loads the provider's package and builds the model. Only the selected provider's package is ever imported, which
+   * keeps start-up fast; the promise is cached, so every call after the first is free.
+   */
+  readonly load: () => Promise<LanguageModel>;
   /** The canonical provider name (`gemini` for `google`), for error messages and telemetry. */
   readonly provider: string;
   readonly modelId: string;
@@ -38,7 +35,7 @@ interface ProviderSpec {
   /** Used when neither `modelConfig.baseUrl` nor `LLM_BASE_URL` is set; undefined means "required" or "the SDK's own". */
   readonly defaultBaseUrl?: string;
   readonly needsBaseUrl?: boolean;
-  readonly build: (modelId: string, connection: Connection) => LanguageModel;
+  readonly build: (modelId: string, connection: Connection) => Promise<LanguageModel>;
 }
 
 /** Spreads only what is set, because the SDK settings are declared with `exactOptionalPropertyTypes` in mind. */
@@ -47,24 +44,26 @@ function sdkSettings({ apiKey, baseURL }: Connection): { apiKey?: string; baseUR
 }
 
 function compatible(name: string): ProviderSpec['build'] {
-  return (modelId, connection) =>
-    createOpenAICompatible({ name, baseURL: connection.baseURL ?? '', includeUsage: true, ...sdkSettings(connection) }).chatModel(modelId);
+  return async (modelId, connection) => {
+    const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
+    return createOpenAICompatible({ name, baseURL: connection.baseURL ?? '', includeUsage: true, ...sdkSettings(connection) }).chatModel(modelId);
+  };
 }
 
 const SPECS: Readonly<Record<ProviderName, ProviderSpec>> = {
   openai: {
     needsKey: true,
     // Compatible servers (vLLM, LiteLLM, proxies) implement Chat Completions, not the Responses API.
-    build: (id, connection) => {
-      const provider = createOpenAI(sdkSettings(connection));
+    build: async (id, connection) => {
+      const provider = (await import('@ai-sdk/openai')).createOpenAI(sdkSettings(connection));
       return connection.baseURL === undefined ? provider(id) : provider.chat(id);
     },
   },
-  anthropic: { needsKey: true, build: (id, connection) => createAnthropic(sdkSettings(connection))(id) },
-  gemini: { needsKey: true, build: (id, connection) => createGoogleGenerativeAI(sdkSettings(connection))(id) },
-  groq: { needsKey: true, build: (id, connection) => createGroq(sdkSettings(connection))(id) },
-  mistral: { needsKey: true, build: (id, connection) => createMistral(sdkSettings(connection))(id) },
-  deepseek: { needsKey: true, build: (id, connection) => createDeepSeek(sdkSettings(connection))(id) },
+  anthropic: { needsKey: true, build: async (id, c) => (await import('@ai-sdk/anthropic')).createAnthropic(sdkSettings(c))(id) },
+  gemini: { needsKey: true, build: async (id, c) => (await import('@ai-sdk/google')).createGoogleGenerativeAI(sdkSettings(c))(id) },
+  groq: { needsKey: true, build: async (id, c) => (await import('@ai-sdk/groq')).createGroq(sdkSettings(c))(id) },
+  mistral: { needsKey: true, build: async (id, c) => (await import('@ai-sdk/mistral')).createMistral(sdkSettings(c))(id) },
+  deepseek: { needsKey: true, build: async (id, c) => (await import('@ai-sdk/deepseek')).createDeepSeek(sdkSettings(c))(id) },
   openrouter: { needsKey: true, defaultBaseUrl: 'https://openrouter.ai/api/v1', build: compatible('openrouter') },
   ollama: { needsKey: false, defaultBaseUrl: 'http://localhost:11434/v1', build: compatible('ollama') },
   openai_compatible: { needsKey: false, needsBaseUrl: true, build: compatible('openai_compatible') },
@@ -126,8 +125,9 @@ export function createLanguageModel(config: ModelConfig, env: LlmEnvironment): C
   }
 
   if (problems.length > 0 || provider === undefined || spec === undefined) throw new ConfigError(problems);
+  let loading: Promise<LanguageModel> | undefined;
   return {
-    model: spec.build(modelId, { apiKey, baseURL }),
+    load: () => (loading ??= spec.build(modelId, { apiKey, baseURL })),
     provider,
     modelId,
     callSettings: {

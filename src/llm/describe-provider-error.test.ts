@@ -23,7 +23,7 @@ afterEach(() => {
 async function failure(config: Partial<ModelConfig>, abortSignal?: AbortSignal): Promise<unknown> {
   const created = createLanguageModel({ provider: 'openai', model: 'm', baseUrl: server.baseUrl, apiKey: 'sk-test-0123456789abcdef', ...config }, {});
   try {
-    await generateText({ model: created.model, prompt: 'hi', ...created.callSettings, ...(abortSignal ? { abortSignal } : {}) });
+    await generateText({ model: await created.load(), prompt: 'hi', ...created.callSettings, ...(abortSignal ? { abortSignal } : {}) });
   } catch (error) {
     return error;
   }

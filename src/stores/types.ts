@@ -18,3 +18,48 @@ export interface SessionStore {
   appendMessages(sessionId: string, messages: readonly StoredMessage[]): Promise<void>;
   clearSession(sessionId: string): Promise<void>;
 }
+
+/** An event as stored: the wire event plus its position in its session's stream. */
+export type StoredEvent = import('../telemetry/telemetry-event.ts').TelemetryEvent & { readonly stream_cursor: number };
+
+export interface EventQuery {
+  readonly sessionId?: string;
+  readonly runId?: string;
+  readonly traceId?: string;
+  readonly taskId?: string;
+  readonly eventTypes?: readonly string[];
+  /** Only events strictly after this cursor (requires `sessionId`: cursors are per session). */
+  readonly afterCursor?: number;
+  readonly limit: number;
+}
+
+export interface TraceQuery {
+  readonly traceId?: string;
+  readonly runId?: string;
+  readonly sessionId?: string;
+  readonly taskId?: string;
+  readonly agentId?: string;
+  readonly workflowId?: string;
+  readonly model?: string;
+  readonly status?: string;
+  readonly limit: number;
+}
+
+/**
+ * Telemetry: the event log (per-session cursors, for replayable streams) and the traces built from it.
+ * Cursors are strictly increasing within a session; they need not be contiguous.
+ */
+export interface TelemetryStore {
+  /** Stores the event and gives it the next cursor of its session (`metadata.session_id`, or `''`). */
+  appendEvent(event: import('../telemetry/telemetry-event.ts').TelemetryEvent): Promise<StoredEvent>;
+  /** Events matching the query, oldest first. */
+  readEvents(query: EventQuery): Promise<StoredEvent[]>;
+  /** The highest cursor of the session so far (0 when it has none). */
+  latestCursor(sessionId: string): Promise<number>;
+  /** Creates or replaces a trace (its spans and summary fields). */
+  saveTrace(trace: import('../telemetry/trace-model.ts').TraceRecord): Promise<void>;
+  getTrace(traceId: string): Promise<import('../telemetry/trace-model.ts').TraceRecord | null>;
+  /** Traces matching every given filter, newest first. */
+  findTraces(query: TraceQuery): Promise<import('../telemetry/trace-model.ts').TraceRecord[]>;
+  close(): Promise<void>;
+}

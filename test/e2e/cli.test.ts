@@ -4,6 +4,7 @@
  * LLM_BASE_URL. Waits are bounded polls; no assertion depends on how long anything took.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -278,11 +279,52 @@ describe('omniserve serving over loopback', () => {
     expect(cli.stdout).toContain(`${baseUrl}/run/sync`);
   });
 
+  it('a light agent (name + run only) still streams session, complete, session over POST /run', async () => {
+    const { baseUrl } = await startServing(['run', '--agent', fixture('light-agent.ts')]);
+    const response = await postJson(baseUrl, '/run', { query: 'hi' });
+    const frames: SseFrame[] = [];
+    for await (const frame of readSseFrames(response.body!)) frames.push(frame);
+    expect(frames.map((f) => f.event)).toEqual(['session', 'complete', 'session']);
+    expect(frames[1]!.data).toMatchObject({ response: 'light: hi', agent_name: 'LightAgent' });
+    expect(frames[2]!.data).toMatchObject({ status: 'ended' });
+  });
+
   it('SIGTERM makes a serving process exit 0', async () => {
     const { cli } = await startServing(['run', '--agent', fixture('ts-agent.ts')], { env: llmEnv });
     cli.child.kill('SIGTERM');
     const result = await cli.waitForExit(15_000);
     expect(result.code).toBe(0);
+  });
+
+  it('SIGTERM during a POST /run stream lets the run finish, then exits 0', async () => {
+    model.enqueue({ text: 'one two three four five six', chunkDelayMs: 150 });
+    const { cli, baseUrl } = await startServing(['run', '--agent', fixture('ts-agent.ts')], { env: llmEnv });
+    const response = await postJson(baseUrl, '/run', { query: 'long answer' });
+    const frames: SseFrame[] = [];
+    for await (const frame of readSseFrames(response.body!)) {
+      if (frame.event === 'text_delta' && !frames.some((f) => f.event === 'text_delta')) cli.child.kill('SIGTERM');
+      frames.push(frame);
+    }
+    expect(frames.find((f) => f.event === 'complete')?.data).toMatchObject({ response: 'one two three four five six' });
+    expect(frames.at(-1)).toMatchObject({ event: 'session', data: { status: 'ended' } });
+    expect((await cli.waitForExit(15_000)).code).toBe(0);
+  });
+
+  // Known bug (reported, src/app/omni-serve.ts): a connection that is open but has not sent a request yet (a client's
+  // pre-connected or spare keep-alive socket; undici opens one right after an aborted fetch) is not "idle" to Node,
+  // so stop() waits the whole shutdown grace period for it. Flip to `it` once shutdown closes such sockets.
+  it.fails('SIGTERM is not held up by an open connection that never sent a request', async () => {
+    const { cli, baseUrl } = await startServing(['run', '--agent', fixture('light-agent.ts')], {
+      env: { OMNICOREAGENT_SERVE_SHUTDOWN_GRACE_SECONDS: '60' },
+    });
+    const socket = connect(Number(new URL(baseUrl).port), '127.0.0.1');
+    try {
+      await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+      cli.child.kill('SIGTERM');
+      expect((await cli.waitForExit(8_000)).code).toBe(0);
+    } finally {
+      socket.destroy();
+    }
   });
 
   describe('cookbook/omniserve/cli_agent.ts', () => {
