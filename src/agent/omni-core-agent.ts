@@ -141,7 +141,8 @@ export class OmniCoreAgent implements ServableAgent {
 
   /** The same run as `run`, yielding text deltas, tool calls and tool results as they happen, then the result. */
   runStream(query: string, options: RunStreamOptions): AsyncIterable<AgentStreamPart> {
-    return streamRun((onEvent) => this.#execute(query, { ...options, onEvent }));
+    const { signal, ...rest } = options;
+    return streamRun((onEvent, runSignal) => this.#execute(query, { ...rest, onEvent, signal: runSignal }), signal);
   }
 
   async #execute(query: string, options: AgentRunOptions): Promise<AgentRunResult> {

@@ -8,10 +8,16 @@ export type AgentStreamPart =
   | { readonly type: 'tool-error'; readonly toolCallId: string; readonly toolName: string; readonly message: string }
   | { readonly type: 'finish'; readonly result: AgentRunResult };
 
-/** Turns a run that reports through `onEvent` into an async iterable; the run's error is thrown by the iterator. */
+/**
+ * Turns a run that reports through `onEvent` into an async iterable; the run's error is thrown by the iterator.
+ * A consumer that stops iterating early (break, return, throw) aborts the run, so no model call is left running.
+ */
 export async function* streamRun(
-  start: (onEvent: (event: TelemetryEvent) => void) => Promise<AgentRunResult>,
+  start: (onEvent: (event: TelemetryEvent) => void, signal: AbortSignal) => Promise<AgentRunResult>,
+  outerSignal?: AbortSignal,
 ): AsyncGenerator<AgentStreamPart> {
+  const controller = new AbortController();
+  const signal = outerSignal === undefined ? controller.signal : AbortSignal.any([outerSignal, controller.signal]);
   const queue: AgentStreamPart[] = [];
   let wake: (() => void) | null = null;
   const notify = () => {
@@ -25,23 +31,27 @@ export async function* streamRun(
       queue.push(part);
       notify();
     }
-  }).then(
+  }, signal).then(
     (result) => ((state.outcome = { ok: true, result }), notify()),
     (error: unknown) => ((state.outcome = { ok: false, error }), notify()),
   );
-  while (true) {
-    const next = queue.shift();
-    if (next !== undefined) {
-      yield next;
-      continue;
+  try {
+    while (true) {
+      const next = queue.shift();
+      if (next !== undefined) {
+        yield next;
+        continue;
+      }
+      const done = state.outcome;
+      if (done !== null) {
+        if (!done.ok) throw done.error;
+        yield { type: 'finish', result: done.result };
+        return;
+      }
+      await new Promise<void>((resolve) => (wake = resolve));
     }
-    const done = state.outcome;
-    if (done !== null) {
-      if (!done.ok) throw done.error;
-      yield { type: 'finish', result: done.result };
-      return;
-    }
-    await new Promise<void>((resolve) => (wake = resolve));
+  } finally {
+    if (state.outcome === null) controller.abort(new Error('the stream consumer stopped reading'));
   }
 }
 
