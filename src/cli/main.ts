@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { PACKAGE_VERSION } from '../core/version.ts';
 import { CliError } from './cli-error.ts';
 import { registerConfigCommand } from './commands/config-command.ts';
+import { registerGenerateDockerfileCommand } from './commands/generate-dockerfile-command.ts';
 import { registerQuickstartCommand } from './commands/quickstart-command.ts';
 import { registerRunCommand } from './commands/run-command.ts';
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerQuickstartCommand(program);
   registerConfigCommand(program);
+  registerGenerateDockerfileCommand(program);
   return program;
 }
 
