@@ -1,0 +1,65 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { ConfigError } from '../../core/errors.ts';
+import { reasonOf, redactUrl, withTimeout } from '../store-connection-error.ts';
+import { parseSqlUrl, type SqlDialectName } from './sql-url.ts';
+
+export interface SqlDatabaseOptions {
+  readonly url: string;
+  /** The env variable the URL came from, named in every error. */
+  readonly variable: string;
+  readonly connectTimeoutSeconds?: number | null;
+}
+
+export interface SqlDatabase {
+  readonly db: Kysely<any>;
+  readonly dialect: SqlDialectName;
+  close(): Promise<void>;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
+
+/**
+ * Opens a Kysely database from a task-store URL and proves the connection with one query, so a bad URL, a refused
+ * connection or wrong credentials fail at start-up, within the connect timeout, with the variable and the host
+ * named and the password never shown. Only the selected dialect's driver package is loaded.
+ */
+export async function openSqlDatabase(options: SqlDatabaseOptions): Promise<SqlDatabase> {
+  const target = parseSqlUrl(options.url);
+  const shown = redactUrl(options.url);
+  if ('error' in target) throw new ConfigError([`${options.variable} ${target.error}, got "${shown}"`]);
+  const timeoutMs = (options.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT_SECONDS) * 1000;
+  let db: Kysely<any>;
+  try {
+    db = new Kysely<any>({ dialect: await createDialect(target.dialect, target.location, timeoutMs) });
+  } catch (error) {
+    throw new ConfigError([`${options.variable}: cannot open ${shown}: ${reasonOf(error)}`]);
+  }
+  try {
+    await withTimeout(sql`select 1`.execute(db), timeoutMs, `the database at ${shown}`);
+  } catch (error) {
+    await db.destroy().catch(() => undefined);
+    throw new ConfigError([`${options.variable}: cannot connect to ${shown}: ${reasonOf(error)}`]);
+  }
+  return { db, dialect: target.dialect, close: () => db.destroy() };
+}
+
+async function createDialect(dialect: SqlDialectName, location: string, timeoutMs: number) {
+  if (dialect === 'sqlite') {
+    const { default: Database } = await import('better-sqlite3');
+    const path = location === ':memory:' ? location : resolve(location);
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const database = new Database(path, { timeout: timeoutMs });
+    // WAL lets several processes read while one writes; the busy timeout makes writers wait instead of failing.
+    if (path !== ':memory:') database.pragma('journal_mode = WAL');
+    database.pragma(`busy_timeout = ${Math.max(5000, timeoutMs)}`);
+    return new SqliteDialect({ database });
+  }
+  if (dialect === 'postgres') {
+    const { default: pg } = await import('pg');
+    return new PostgresDialect({ pool: new pg.Pool({ connectionString: location, connectionTimeoutMillis: timeoutMs, max: 10 }) });
+  }
+  const { createPool } = await import('mysql2');
+  return new MysqlDialect({ pool: createPool({ uri: location, connectTimeout: timeoutMs, connectionLimit: 10, supportBigNumbers: true }) });
+}
