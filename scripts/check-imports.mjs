@@ -15,11 +15,19 @@ function walk(dir) {
   });
 }
 
+/** The source without comments and string literals, so text that merely mentions process.env is not a read. */
+function codeOnly(text) {
+  return text
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`/g, "''")
+    .replace(/\/\/.*$/gm, '');
+}
+
 for (const file of walk(join(root, 'src'))) {
   const rel = relative(root, file).split(sep).join('/');
   if (rel.endsWith('.test.ts')) continue;
   const text = readFileSync(file, 'utf8');
-  if (/process\.env\b/.test(text.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '')) && !rel.startsWith('src/config/') && !rel.startsWith('src/testing/')) {
+  if (/process\.env\b/.test(codeOnly(text)) && !rel.startsWith('src/config/') && !rel.startsWith('src/testing/')) {
     problems.push(`${rel} reads process.env: only src/config may (pass settings down instead)`);
   }
   if (!rel.startsWith('src/app/') && !rel.startsWith('src/stores/') && !rel.startsWith('src/agent/') && /from '\.\.?\/.*stores\/(sql|redis|mongo)\//.test(text)) {
