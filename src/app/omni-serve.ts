@@ -1,23 +1,49 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { pino, type Logger } from 'pino';
 import type { ServableAgent } from '../agent/servable-agent.ts';
+import type { ToolRegistry } from '../agent/tool-registry.ts';
+import type { BackgroundManagerOptions } from '../background/background-manager.ts';
 import { loadServeConfig, type OmniServeConfig, type OmniServeOptions } from '../config/serve-config.ts';
+import { ConfigError, OmniError } from '../core/errors.ts';
 import { RunAdmission } from '../http/admission/run-admission.ts';
 import { createHttpApp, pinoLevel } from '../http/create-http-app.ts';
+import { ServeMetrics } from '../http/metrics/serve-metrics.ts';
 import { API_ROUTES } from '../http/routes/index.ts';
 import type { ServeContext, ServerState } from '../http/serve-context.ts';
 import { ServedAgent } from '../http/served-agent.ts';
+import { scrubSecrets } from '../llm/scrub-secrets.ts';
+import { MemoryTelemetryStore } from '../stores/memory/memory-telemetry-store.ts';
+import { OtlpTraceExporter } from '../telemetry/otlp-trace-exporter.ts';
+import { TelemetryRecorder } from '../telemetry/telemetry-recorder.ts';
+import { createBackgroundManager } from './create-background-manager.ts';
 
 export interface OmniServeExtras {
   /** Environment to read settings from; `process.env` unless given (tests pass their own). */
   readonly env?: NodeJS.ProcessEnv;
   /** A pino logger to use instead of the one built from the log level; `false` silences request logs. */
   readonly logger?: Logger | false;
+  /** Tool sets a background agent spec may name in `local_tools_ref` (`POST /background/agents`). */
+  readonly localToolsRegistry?: Readonly<Record<string, ToolRegistry>>;
+  /** Overrides of the background manager's parts (its task store, clock, workspace...), for embedding and tests. */
+  readonly background?: Partial<BackgroundManagerOptions>;
 }
+
+/** The `error` frame a stream still open at the end of the grace period gets before it is closed. */
+export const SHUTDOWN_MESSAGE = 'Server shutting down';
+
+/** After the grace period, how long the terminal frames get to reach clients before connections are cut. */
+const FLUSH_MS = 1_000;
+
+type CleanupStep = readonly [what: string, run: () => Promise<void>];
 
 /**
  * The composition root: config -> agent -> HTTP app, and the server's start/stop lifecycle.
  * `app` is the Fastify instance, usable with `inject()` without listening.
+ *
+ * Shutdown (`stop()`, or SIGTERM/SIGINT through the CLI) drains: `/ready` answers false at once, the listener stops
+ * taking connections, requests still arriving on open connections get 503 (only the probes are answered), and
+ * requests in flight, SSE streams included, get `shutdownGraceSeconds` to finish. Streams still open after that end
+ * with an `error` frame and `session` ended, connections are closed, and the agent is released last.
  */
 export class OmniServe {
   readonly config: OmniServeConfig;
@@ -25,7 +51,16 @@ export class OmniServe {
   readonly logger: Logger | false;
   readonly #context: ServeContext;
   readonly #state: ServerState;
+  /** Responses not finished yet (any route, inject included): shutdown waits for these. */
+  readonly #inFlight = new Set<FastifyReply['raw']>();
+  readonly #idleWaiters = new Set<() => void>();
+  /** Route URLs still answered while draining, so probes and scrapers see the state instead of a refusal. */
+  readonly #drainExempt: ReadonlySet<string>;
+  /** Released in this order when the server closes; stores and the agent go last, once nothing can use them. */
+  readonly #cleanupSteps: readonly CleanupStep[];
+  #starting: Promise<string> | null = null;
   #stopping: Promise<void> | null = null;
+  #releasing: Promise<void> | null = null;
 
   constructor(agent: ServableAgent, options: OmniServeOptions = {}, extras: OmniServeExtras = {}) {
     // Config first: a bad setting must fail before anything touches the agent.
@@ -33,63 +68,189 @@ export class OmniServe {
     const served = new ServedAgent(agent);
     this.logger = extras.logger ?? pino({ level: pinoLevel(this.config.logLevel), base: { service: 'omniserve' } });
     this.#state = { startedAt: performance.now(), startupComplete: false, draining: false };
+    const admission = new RunAdmission({
+      maxConcurrentRuns: this.config.maxConcurrentRuns,
+      waitSeconds: this.config.runAdmissionWaitSeconds,
+    });
     this.#context = {
       agent: served,
       config: this.config,
       state: this.#state,
-      admission: new RunAdmission({
-        maxConcurrentRuns: this.config.maxConcurrentRuns,
-        waitSeconds: this.config.runAdmissionWaitSeconds,
+      admission,
+      metrics: new ServeMetrics({ admission: () => admission.snapshot() }),
+      telemetry: createTelemetry(this.config, (message, error) => {
+        const detail = error === null || error === undefined ? undefined : scrubSecrets(error instanceof Error ? error.message : String(error));
+        this.app.log.warn(detail === undefined ? {} : { err: { type: (error as Error | null)?.name, message: detail } }, message);
+      }),
+      background: createBackgroundManager(this.config, {
+        telemetry: () => this.#context.telemetry,
+        logger: { warn: (details, message) => this.app.log.warn(details, message), error: (details, message) => this.app.log.error(details, message) },
+        ...(extras.localToolsRegistry ? { localTools: extras.localToolsRegistry } : {}),
+        ...(extras.background ? { overrides: extras.background } : {}),
       }),
       openStreams: new Set(),
     };
+    const prefix = this.config.apiPrefix;
+    this.#drainExempt = new Set([`${prefix}/health`, `${prefix}/ready`, '/prometheus']);
+    this.#cleanupSteps = [
+      // Background runs still write telemetry, so they stop first: given the grace period, then handed back to the queue.
+      ['background', async () => this.#context.background?.shutdown(this.config.shutdownGraceSeconds * 1000)],
+      ['telemetry', () => this.#context.telemetry.close()],
+      ['agent', () => served.cleanup()],
+    ];
     this.app = createHttpApp({ context: this.#context, routes: API_ROUTES, logger: this.logger });
+    this.app.addHook('onRequest', async (request, reply) => this.#admit(request, reply));
     this.app.addHook('onReady', async () => this.#startup());
-    this.app.addHook('preClose', async () => this.#drain());
-    this.app.addHook('onClose', async () => served.cleanup());
+    // Also reached by a bare `app.close()`: no grace period then, but streams still get their terminal frames.
+    this.app.addHook('preClose', async () => {
+      this.#state.draining = true;
+      this.#context.telemetry.beginDrain();
+      this.#endStreams();
+    });
+    this.app.addHook('onClose', async () => this.#release());
   }
 
   get agent(): ServedAgent {
     return this.#context.agent;
   }
 
-  /** Connects the agent's MCP servers, then listens. Resolves with the bound address. */
+  /**
+   * Connects the agent's MCP servers, then listens. Resolves with the bound address. `port` 0 picks a free port.
+   * If start-up fails the agent is still cleaned up, and the start-up error is the one thrown.
+   */
   async start(host: string = this.config.host, port: number = this.config.port): Promise<string> {
-    return this.app.listen({ host, port });
+    checkBindAddress(host, port);
+    if (this.#stopping !== null) throw new Error('This OmniServe was stopped; create a new one to serve again');
+    this.#starting = this.app.listen({ host, port });
+    try {
+      return await this.#starting;
+    } catch (error) {
+      this.#state.startupComplete = false;
+      // Each cleanup failure is logged by #release; the start-up error is what the caller needs to see.
+      await this.app.close().catch(() => undefined);
+      throw error;
+    }
   }
 
   /**
-   * Stops accepting work, ends open streams with a terminal frame, lets in-flight requests finish within the grace
-   * period, then releases the agent (MCP clients). Safe to call twice.
+   * Drains (see the class comment), then releases the agent. Safe to call twice; both calls resolve together.
+   * Rejects with the first cleanup error, if any.
    */
   async stop(): Promise<void> {
-    this.#stopping ??= this.#close();
+    this.#stopping ??= this.#shutdown();
     return this.#stopping;
   }
 
-  async #close(): Promise<void> {
-    const graceMs = this.config.shutdownGraceSeconds * 1000;
-    let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
-        // Past the grace period, cut what is left so the process can exit.
-        this.app.server.closeAllConnections?.();
-        resolve();
-      }, graceMs);
-      timer.unref();
+  async #shutdown(): Promise<void> {
+    // Before anything else, so a load balancer polling /ready stops sending work while the rest drains.
+    this.#state.draining = true;
+    this.#context.telemetry.beginDrain();
+    // No new connections from here on; Node also closes the idle keep-alive ones. Done before the first await, so
+    // the listener is closed by the time stop() returns its promise (the CLI reports the signal after that).
+    this.#closeListener();
+    await this.#starting?.catch(() => undefined);
+    this.#closeListener(); // a start that was still binding
+    const graceSeconds = this.config.shutdownGraceSeconds;
+    this.app.log.info({ in_flight: this.#inFlight.size, grace_seconds: graceSeconds }, 'draining before shutdown');
+    if (!(await this.#idle(graceSeconds * 1000))) {
+      this.app.log.warn({ in_flight: this.#inFlight.size }, 'grace period over: ending open streams and connections');
+      this.#endStreams();
+      await this.#idle(FLUSH_MS);
+      this.app.server.closeAllConnections();
+    }
+    await this.app.close();
+  }
+
+  #closeListener(): void {
+    if (this.app.server.listening) this.app.server.close();
+  }
+
+  async #admit(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (this.#state.draining) {
+      // Keep-alive clients should reconnect, and reach another instance.
+      reply.header('connection', 'close');
+      if (!this.#drainExempt.has(request.routeOptions.url ?? '')) {
+        throw new OmniError('SERVER_BUSY', 'This server is shutting down and takes no new requests. Retry shortly.', {
+          extra: { retry_after: 1 },
+          headers: { 'retry-after': '1' },
+        });
+      }
+    }
+    const response = reply.raw;
+    this.#inFlight.add(response);
+    response.once('close', () => {
+      this.#inFlight.delete(response);
+      if (this.#inFlight.size === 0) for (const wake of [...this.#idleWaiters]) wake();
     });
-    await Promise.race([this.app.close(), grace.then(() => this.app.close())]);
-    clearTimeout(timer);
+  }
+
+  /** Resolves true once no request is in flight, or false when `timeoutMs` passes first. */
+  #idle(timeoutMs: number): Promise<boolean> {
+    if (this.#inFlight.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const finish = (idle: boolean) => {
+        clearTimeout(timer);
+        this.#idleWaiters.delete(wake);
+        resolve(idle);
+      };
+      const wake = () => finish(true);
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      this.#idleWaiters.add(wake);
+    });
+  }
+
+  #endStreams(): void {
+    for (const stream of [...this.#context.openStreams]) stream.close(SHUTDOWN_MESSAGE);
   }
 
   async #startup(): Promise<void> {
     this.#state.startedAt = performance.now();
     await this.#context.agent.connect();
+    const background = this.#context.background;
+    if (background) {
+      // Spec 6.4: the served agent is registered under the background agent id (replacing), then the worker starts.
+      await background.initialize(this.#context.agent.raw, this.config.backgroundAgentId);
+      if (this.config.backgroundStartWorker) background.start();
+    }
     this.#state.startupComplete = true;
   }
 
-  async #drain(): Promise<void> {
-    this.#state.draining = true;
-    for (const stream of this.#context.openStreams) stream.close('server shutting down');
+  /** Runs once, however the server closes (stop, bare `app.close()`, failed start). */
+  #release(): Promise<void> {
+    this.#releasing ??= this.#runCleanup();
+    return this.#releasing;
   }
+
+  /** Every step runs even if an earlier one fails; each failure is logged, and the first is re-thrown at the end. */
+  async #runCleanup(): Promise<void> {
+    this.#state.startupComplete = false;
+    const failures: unknown[] = [];
+    for (const [what, run] of this.#cleanupSteps) {
+      try {
+        await run();
+      } catch (error) {
+        failures.push(error);
+        const message = scrubSecrets(error instanceof Error ? error.message : String(error));
+        this.app.log.error({ err: { type: (error as Error | null)?.name, message } }, `${what} cleanup failed`);
+      }
+    }
+    if (failures.length > 0) throw failures[0];
+  }
+}
+
+/** Spec 7.9: `start()` arguments get the config's checks before anything binds (plus port 0, "any free port"). */
+function checkBindAddress(host: unknown, port: unknown): void {
+  const problems: string[] = [];
+  if (typeof host !== 'string' || host.trim() === '') problems.push('OMNICOREAGENT_SERVE_HOST must not be empty');
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    problems.push(`OMNICOREAGENT_SERVE_PORT must be between 1 and 65535 (or 0 for any free port), got ${String(port)}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/** The in-memory telemetry store, bounded by the config, plus the OTLP exporter when an endpoint is configured. */
+function createTelemetry(config: OmniServeConfig, onError: (message: string, error: unknown) => void): TelemetryRecorder {
+  const store = new MemoryTelemetryStore({ maxTraces: config.telemetryMaxTraces, maxEvents: config.telemetryMaxEvents });
+  const exporter = config.otlpEndpoint === null ? null : new OtlpTraceExporter({ endpoint: config.otlpEndpoint, onError });
+  return new TelemetryRecorder({ store, exporter, onError });
 }

@@ -27,7 +27,8 @@ describe('SERVE_ENV_VARS', () => {
     expect(new Set(SERVE_ENV_VARS.map((spec) => spec.name)).size).toBe(SERVE_ENV_VARS.length);
     expect(new Set(SERVE_ENV_VARS.map((spec) => spec.field)).size).toBe(SERVE_ENV_VARS.length);
     for (const spec of SERVE_ENV_VARS) {
-      expect(spec.name).toMatch(/^OMNICOREAGENT_(SERVE|BACKGROUND)_[A-Z_]+$/);
+      // OTEL_* variables keep the OpenTelemetry standard names, so existing collector setups just work.
+      expect(spec.name).toMatch(/^(OMNICOREAGENT_(SERVE|BACKGROUND|WORKSPACE)_[A-Z_]+|OTEL_[A-Z_]+)$/);
       expect(ENV_VAR_TYPES).toContain(spec.type);
       expect(spec.description.length).toBeGreaterThan(10);
     }

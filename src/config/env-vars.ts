@@ -90,6 +90,14 @@ export const SERVE_ENV_VARS = [
     type: 'float', default: null, description: 'Seconds to wait when connecting to the task store; greater than 0.' },
   { name: 'OMNICOREAGENT_BACKGROUND_START_WORKER', field: 'backgroundStartWorker', type: 'bool', default: true,
     description: 'Run the background scheduler and worker in this process.' },
+  { name: 'OMNICOREAGENT_BACKGROUND_MAX_CONCURRENT_RUNS', field: 'backgroundMaxConcurrentRuns', type: 'int', default: 4,
+    description: 'Background runs this process executes at once; 0 means no limit.' },
+  { name: 'OMNICOREAGENT_WORKSPACE_BACKEND', field: 'workspaceBackend', type: 'string', default: 'local',
+    description: 'Where run workspaces live: local (a directory; s3 and r2 are not available yet).' },
+  { name: 'OMNICOREAGENT_WORKSPACE_DIR', field: 'workspaceDir', type: 'string', default: '.omnicoreagent/workspace',
+    description: 'Root directory of the local workspace; run files go under <dir>/files/.' },
+  { name: 'OMNICOREAGENT_WORKSPACE_PREFIX', field: 'workspacePrefix', type: 'string', default: 'workspace',
+    description: 'Key prefix of remote (S3/R2) workspaces; leading and trailing "/" are removed.' },
   { name: 'OMNICOREAGENT_SERVE_MAX_CONCURRENT_RUNS', field: 'maxConcurrentRuns', type: 'run-limit', default: 24,
     description: 'Runs this process executes at once; 0, none or unlimited removes the limit.' },
   { name: 'OMNICOREAGENT_SERVE_RUN_ADMISSION_WAIT', field: 'runAdmissionWaitSeconds', type: 'float', default: 5,
@@ -115,6 +123,12 @@ export const SERVE_ENV_VARS = [
     description: 'Seconds between SSE keep-alive comments; 0 disables them.' },
   { name: 'OMNICOREAGENT_SERVE_SHUTDOWN_GRACE_SECONDS', field: 'shutdownGraceSeconds', type: 'float', default: 30,
     description: 'Seconds to let in-flight requests finish on shutdown; at least 0.' },
+  { name: 'OMNICOREAGENT_SERVE_TELEMETRY_MAX_TRACES', field: 'telemetryMaxTraces', type: 'int', default: 1_000,
+    description: 'Traces the in-memory telemetry store keeps; past it the oldest go, with their events. At least 1.' },
+  { name: 'OMNICOREAGENT_SERVE_TELEMETRY_MAX_EVENTS', field: 'telemetryMaxEvents', type: 'int', default: 100_000,
+    description: 'Events the in-memory telemetry store keeps in all (10,000 per session at most); at least 1.' },
+  { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', field: 'otlpEndpoint', type: 'string', default: null,
+    description: 'OpenTelemetry collector base URL; when set, finished traces are sent to <url>/v1/traces (OTLP/HTTP JSON).' },
 ] as const satisfies readonly ServeEnvVar[];
 
 export type ServeConfigField = (typeof SERVE_ENV_VARS)[number]['field'];

@@ -62,7 +62,8 @@ describe('renderConfigShow', () => {
     expect(lines).toContain('  auth_token: null');
     expect(lines).toContain('  background_task_store_connect_timeout: null');
     expect(lines).toContain('  max_concurrent_runs: 24');
-    expect(lines.at(-1)).toBe('  shutdown_grace_seconds: 30');
+    expect(lines).toContain('  shutdown_grace_seconds: 30');
+    expect(lines.at(-1)).toBe('  otlp_endpoint: null');
   });
 
   it('masks the auth token', () => {

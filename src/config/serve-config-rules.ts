@@ -84,7 +84,25 @@ export function applyServeConfigRules(draft: ConfigDraft, sink: ProblemSink): vo
   atLeast('bodyLimitBytes', 1);
   atLeast('sseHeartbeatSeconds', 0);
   atLeast('shutdownGraceSeconds', 0);
+  atLeast('telemetryMaxTraces', 1);
+  atLeast('telemetryMaxEvents', 1);
+  checkOtlpEndpoint(draft, complain);
   checkTaskStore(draft, sink);
+  atLeast('backgroundMaxConcurrentRuns', 0, ' (0 means no limit)');
+  checkWorkspace(draft, complain);
+}
+
+const WORKSPACE_BACKENDS = ['local', 's3', 'r2'];
+
+/** Spec 10: the backend is trimmed and lower-cased, the prefix loses its outer slashes. */
+function checkWorkspace(draft: ConfigDraft, complain: Complain): void {
+  if (typeof draft.workspaceBackend === 'string') {
+    const backend = draft.workspaceBackend.trim().toLowerCase();
+    if (WORKSPACE_BACKENDS.includes(backend)) draft.workspaceBackend = backend;
+    else complain('workspaceBackend', `must be one of: ${WORKSPACE_BACKENDS.join(', ')}`);
+  }
+  if (draft.workspaceDir === '') complain('workspaceDir', 'must not be empty');
+  if (typeof draft.workspacePrefix === 'string') draft.workspacePrefix = draft.workspacePrefix.replace(/^\/+|\/+$/g, '');
 }
 
 function normalizeApiPrefix(draft: ConfigDraft, complain: Complain): void {
@@ -129,6 +147,20 @@ function checkTrustedProxies(draft: ConfigDraft, complain: Complain): void {
         got: JSON.stringify(proxy),
       });
     }
+  }
+}
+
+function checkOtlpEndpoint(draft: ConfigDraft, complain: Complain): void {
+  const endpoint = draft.otlpEndpoint;
+  if (typeof endpoint !== 'string') return;
+  let protocol = '';
+  try {
+    protocol = new URL(endpoint).protocol;
+  } catch {
+    // Not a URL at all: reported below like a wrong scheme.
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    complain('otlpEndpoint', 'must be an http:// or https:// URL (the collector base, e.g. http://localhost:4318)');
   }
 }
 

@@ -44,6 +44,13 @@ export interface OmniServeConfig {
   readonly backgroundTaskStoreCollectionPrefix: string | null;
   readonly backgroundTaskStoreConnectTimeout: number | null;
   readonly backgroundStartWorker: boolean;
+  /** Background runs executing at once in this process; 0 means no limit. */
+  readonly backgroundMaxConcurrentRuns: number;
+  /** `local` (the only backend so far), `s3` or `r2`: trimmed, lower-cased. */
+  readonly workspaceBackend: string;
+  readonly workspaceDir: string;
+  /** Without leading or trailing `/`. */
+  readonly workspacePrefix: string;
   /** Runs this process executes at once; 0 means no limit. */
   readonly maxConcurrentRuns: number;
   readonly runAdmissionWaitSeconds: number;
@@ -60,6 +67,11 @@ export interface OmniServeConfig {
   /** 0 disables heartbeats. */
   readonly sseHeartbeatSeconds: number;
   readonly shutdownGraceSeconds: number;
+  /** Bounds of the in-memory telemetry store (traces, and events in all). */
+  readonly telemetryMaxTraces: number;
+  readonly telemetryMaxEvents: number;
+  /** OTLP/HTTP collector base URL; `null` disables export. */
+  readonly otlpEndpoint: string | null;
 }
 
 /**

@@ -9,6 +9,7 @@ export const ERROR_CATALOGUE = {
   RUN_FAILED: { status: 500, shape: 'detail', description: 'The agent run raised an error; detail holds its (redacted) message.' },
   RUN_TIMEOUT: { status: 504, shape: 'detail', description: 'The run did not finish within OMNICOREAGENT_SERVE_REQUEST_TIMEOUT.' },
   BACKGROUND_DISABLED: { status: 503, shape: 'detail', description: 'Background execution is disabled.' },
+  BACKGROUND_WAIT_TIMEOUT: { status: 504, shape: 'detail', description: 'The background run did not finish within the wait budget (request timeout - 0.25 s); detail holds its run_id, task_id and status.' },
   UNAUTHORIZED: { status: 401, shape: 'envelope', error: 'Unauthorized', description: 'Missing or wrong Bearer token.' },
   RATE_LIMITED: { status: 429, shape: 'envelope', error: 'TooManyRequests', description: 'Too many requests from this client in the window.' },
   SERVER_BUSY: { status: 503, shape: 'envelope', error: 'ServerBusy', description: 'Every run slot is taken; retry after Retry-After seconds.' },

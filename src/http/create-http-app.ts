@@ -5,6 +5,14 @@ import { OmniError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { registerApiDocs, routeDocs } from './api-docs.ts';
 import { handleError } from './error-handler.ts';
+import { PROMETHEUS_CONTENT_TYPE } from './metrics/serve-metrics.ts';
+import { createBearerAuth } from './middleware/bearer-auth.ts';
+import { createCors } from './middleware/cors.ts';
+import { createPublicPaths } from './middleware/public-paths.ts';
+import { createRateLimit } from './middleware/rate-limit.ts';
+import { createRequestLogging } from './middleware/request-logging.ts';
+import { createRequestMetrics } from './middleware/request-metrics.ts';
+import { createRequestTimeout, type RequestTimeout } from './middleware/request-timeout.ts';
 import type { RouteDefinition, RouteInput } from './route-definition.ts';
 import type { ServeContext } from './serve-context.ts';
 import { SSE_HEADERS, SseStream } from './sse/sse-stream.ts';
@@ -21,17 +29,20 @@ const LOG_LEVELS: Record<string, string> = {
   CRITICAL: 'fatal', ERROR: 'error', WARNING: 'warn', INFO: 'info', DEBUG: 'debug', TRACE: 'trace',
 };
 
+const PROMETHEUS_PATH = '/prometheus';
+
 export function pinoLevel(level: string): string {
   return LOG_LEVELS[level] ?? 'info';
 }
 
-/** Builds the Fastify app: routes from the route table, one validator (zod), one error handler. */
+/** Builds the Fastify app: middleware, routes from the route table, one validator (zod), one error handler. */
 export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   const { context } = options;
   const { config } = context;
   const app = Fastify({
     ...(options.logger === false ? { logger: false } : { loggerInstance: options.logger }),
-    logController: new LogController({ disableRequestLogging: !config.requestLogging, requestIdLogLabel: 'request_id' }),
+    // Fastify's own two lines per request are replaced by the request-logging middleware's one.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     bodyLimit: config.bodyLimitBytes,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -39,6 +50,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     },
     return503OnClosing: true,
     forceCloseConnections: false,
+    // Exact paths only: the public-path check relies on the router never resolving a variant spelling.
     routerOptions: { ignoreDuplicateSlashes: false, ignoreTrailingSlash: false, caseSensitive: true },
   });
 
@@ -48,45 +60,139 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(async (_request, reply) => reply.status(404).send({ detail: 'Not Found' }));
 
-  if (config.requestLogging) {
-    app.addHook('onSend', async (request, reply) => {
-      reply.header('x-process-time', (reply.elapsedTime / 1000).toFixed(3));
-      reply.header('x-request-id', request.id);
-    });
-  }
+  const timeout = registerMiddleware(app, context);
 
   // Plugins load in order: the docs plugin must see every route, so the routes go in a plugin registered after it.
   app.register(fp(async (root) => registerApiDocs(root, context)));
   app.register(async (api) => {
+    api.get(
+      PROMETHEUS_PATH,
+      {
+        schema: {
+          summary: 'Prometheus metrics of this server (text exposition format)',
+          tags: ['metrics'],
+          response: { 200: { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } } },
+        },
+      },
+      async (_request, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(await context.metrics.render()),
+    );
     for (const route of options.routes) {
       api.route({
         method: route.method,
         url: (route.prefixed === false ? '' : config.apiPrefix) + route.path,
         schema: routeDocs(route),
-        handler: async (request, reply) => dispatch(route, request, reply, context),
+        handler: async (request, reply) => dispatch(route, request, reply, context, timeout),
       });
     }
   });
   return app;
 }
 
-async function dispatch(route: RouteDefinition, request: FastifyRequest, reply: FastifyReply, context: ServeContext) {
+/**
+ * The middleware of spec 7, outermost first: metrics -> CORS -> request logging -> rate limit -> auth -> timeout
+ * -> error handler -> routes. Fastify runs onRequest hooks in the order they are added (plugins' hooks included,
+ * since `addHook` and `register` queue in call order), after routing and before the body is read. A hook that
+ * answers (a CORS preflight, a 429, a 401) skips every later hook and the route, while what the earlier hooks
+ * set up (metrics' and logging's close listeners, the CORS and rate-limit headers) still applies to that answer.
+ * So preflights never reach the rate limiter or auth, requests that will fail auth still count against the rate
+ * limit, and every 401/429/504 is counted and logged. Errors thrown by any hook or route go to the one error
+ * handler (`setErrorHandler`), which is innermost by construction. Returns the timeout, which run routes disarm.
+ */
+function registerMiddleware(app: FastifyInstance, context: ServeContext): RequestTimeout | null {
+  const { config } = context;
+  const metrics = createRequestMetrics({ metrics: context.metrics, uncounted: [PROMETHEUS_PATH] });
+  app.addHook('onRequest', metrics.onRequest);
+  app.addHook('onSend', metrics.onSend);
+
+  if (config.corsEnabled) {
+    app.register(
+      createCors({
+        origins: config.corsOrigins,
+        methods: config.corsMethods,
+        headers: config.corsHeaders,
+        credentials: config.corsCredentials,
+      }),
+    );
+  }
+
+  if (config.requestLogging) {
+    const logging = createRequestLogging();
+    app.addHook('onRequest', logging.onRequest);
+    app.addHook('onSend', logging.onSend);
+  }
+
+  const publicPaths = createPublicPaths({
+    apiPrefix: config.apiPrefix,
+    publicPaths: config.publicPaths,
+    enableDocs: config.enableDocs,
+    enableRedoc: config.enableRedoc,
+  });
+  if (config.rateLimitEnabled) {
+    app.addHook(
+      'onRequest',
+      createRateLimit({
+        requests: config.rateLimitRequests,
+        windowSeconds: config.rateLimitWindow,
+        trustedProxies: config.trustedProxies,
+        isExempt: publicPaths.isExempt,
+      }),
+    );
+  }
+
+  if (config.authEnabled) {
+    if (config.authToken === null || config.authToken.trim() === '') {
+      throw new TypeError('OMNICOREAGENT_SERVE_AUTH_TOKEN is required when OMNICOREAGENT_SERVE_AUTH_ENABLED=true');
+    }
+    app.addHook('onRequest', createBearerAuth({ token: config.authToken, isPublic: publicPaths.isPublic }));
+  }
+
+  if (config.requestTimeout <= 0) return null;
+  const timeout = createRequestTimeout({ timeoutSeconds: config.requestTimeout });
+  app.addHook('onRequest', timeout.onRequest);
+  app.addHook('onSend', timeout.onSend);
+  return timeout;
+}
+
+async function dispatch(
+  route: RouteDefinition,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  context: ServeContext,
+  timeout: RequestTimeout | null,
+) {
   const controller = new AbortController();
   reply.raw.on('close', () => {
     if (!reply.raw.writableFinished) controller.abort(new Error('client disconnected'));
   });
+  // Past the request timeout the middleware has answered 504 already: the work is told to stop, nothing else is sent.
+  const deadline = timeout?.signal(request);
+  const timedOut = () => deadline?.aborted === true;
   const input: RouteInput = {
     params: parsePart('path', route.params, request.params),
     query: parsePart('query', route.query, request.query),
     body: parsePart('body', route.body, request.body),
     headers: request.headers,
-    signal: controller.signal,
+    signal: deadline === undefined ? controller.signal : AbortSignal.any([controller.signal, deadline]),
   };
   // Validation comes first: a bad body is a 422 and never waits for, or takes, a run slot.
-  const release = route.startsRun ? await context.admission.acquire(controller.signal) : () => undefined;
+  let release: () => void = () => {};
+  if (route.startsRun) {
+    try {
+      release = await context.admission.acquire(input.signal);
+    } catch (error) {
+      if (timedOut()) return reply;
+      throw error;
+    }
+    // From here the run's own timeout applies: it also aborts the model call, and answers 504 itself.
+    timeout?.disarm(request);
+  }
   if (route.kind === 'json') {
     try {
-      return reply.send(await route.handle(input, context));
+      const result = await route.handle(input, context);
+      return timedOut() ? reply : reply.send(result);
+    } catch (error) {
+      if (timedOut()) return reply;
+      throw error;
     } finally {
       release();
     }
@@ -123,4 +229,3 @@ function parsePart<T>(part: 'body' | 'query' | 'path', schema: z.ZodType<T> | un
     detail: toValidationDetails(part, value, parsed.error.issues),
   });
 }
-

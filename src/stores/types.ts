@@ -28,7 +28,9 @@ export interface EventQuery {
   readonly traceId?: string;
   readonly taskId?: string;
   readonly eventTypes?: readonly string[];
-  /** Only events strictly after this cursor (requires `sessionId`: cursors are per session). */
+  /** Leaves these types out (the trace views skip `text_delta`). */
+  readonly excludeEventTypes?: readonly string[];
+  /** Only events with `stream_cursor` strictly greater (meaningful with `sessionId`: cursors are per session). */
   readonly afterCursor?: number;
   readonly limit: number;
 }
@@ -46,8 +48,22 @@ export interface TraceQuery {
 }
 
 /**
+ * How much an adapter keeps. Adapters without a count-based retention (durable stores with their own TTL policy)
+ * may ignore it; the conformance suite then skips its eviction cases with a stated reason.
+ */
+export interface TelemetryRetention {
+  /** Traces kept; past it the oldest trace is dropped with its events. */
+  readonly maxTraces?: number;
+  /** Events kept per session; past it the session's oldest events are dropped. */
+  readonly maxEventsPerSession?: number;
+  /** Events kept in all; past it the oldest traces (with their events) are dropped. */
+  readonly maxEvents?: number;
+}
+
+/**
  * Telemetry: the event log (per-session cursors, for replayable streams) and the traces built from it.
- * Cursors are strictly increasing within a session; they need not be contiguous.
+ * Cursors are strictly increasing within a session, also across a forgotten-and-returning session; they need not
+ * be contiguous. Appends to one session may come concurrently: each still gets a cursor above every earlier one.
  */
 export interface TelemetryStore {
   /** Stores the event and gives it the next cursor of its session (`metadata.session_id`, or `''`). */

@@ -52,19 +52,24 @@ export interface TelemetryEvent {
 export type TelemetryEventInit = Pick<TelemetryEvent, 'trace_id' | 'event_type' | 'actor' | 'sequence_number'> &
   Partial<Omit<TelemetryEvent, 'trace_id' | 'event_type' | 'actor' | 'sequence_number'>>;
 
+/** A complete event from the given fields; the rest get their defaults. Keys come in the order of spec 5.2. */
 export function createTelemetryEvent(init: TelemetryEventInit, now: Date = new Date()): TelemetryEvent {
   return {
-    event_id: newId('event'),
-    span_id: null,
-    parent_event_id: null,
-    timestamp: now.toISOString(),
-    input: null,
-    output: null,
-    error: null,
-    duration_ms: null,
-    token_usage: null,
-    estimated_cost_usd: null,
-    metadata: {},
-    ...init,
+    trace_id: init.trace_id,
+    event_type: init.event_type,
+    actor: init.actor,
+    event_id: init.event_id ?? newId('event'),
+    span_id: init.span_id ?? null,
+    parent_event_id: init.parent_event_id ?? null,
+    sequence_number: init.sequence_number,
+    timestamp: init.timestamp ?? now.toISOString(),
+    input: init.input ?? null,
+    output: init.output ?? null,
+    error: init.error ?? null,
+    duration_ms: init.duration_ms ?? null,
+    token_usage: init.token_usage ?? null,
+    estimated_cost_usd: init.estimated_cost_usd ?? null,
+    metadata: init.metadata ?? {},
+    ...(init.stream_cursor === undefined ? {} : { stream_cursor: init.stream_cursor }),
   };
 }

@@ -12,10 +12,15 @@ export function toWireEvent(event: TelemetryEvent, sessionId: string): Record<st
   return wire;
 }
 
+/** An id of an event (`run_id`, `session_id`, `task_id`, ...): its own top-level one, else the one in its metadata. */
+export function eventIdOf(event: TelemetryEvent | Record<string, unknown>, key: string): unknown {
+  const record = event as Record<string, unknown>;
+  if (record[key] !== undefined) return record[key];
+  const metadata = record['metadata'];
+  return metadata !== null && typeof metadata === 'object' ? (metadata as Record<string, unknown>)[key] : undefined;
+}
+
 /** The run an event belongs to: its own `run_id`, else the one in its metadata. */
 export function eventRunId(event: TelemetryEvent | Record<string, unknown>): unknown {
-  const record = event as Record<string, unknown>;
-  if (record['run_id'] !== undefined) return record['run_id'];
-  const metadata = record['metadata'];
-  return metadata !== null && typeof metadata === 'object' ? (metadata as Record<string, unknown>)['run_id'] : undefined;
+  return eventIdOf(event, 'run_id');
 }

@@ -4,6 +4,7 @@
  * LLM_BASE_URL. Waits are bounded polls; no assertion depends on how long anything took.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import {
   FIXTURES,
   REPO_ROOT,
   freePort,
+  parseSseText,
   postJson,
   readSseFrames,
   runCli,
@@ -32,6 +34,22 @@ interface RunBody {
   readonly agent_name: string;
   readonly session_id: string;
   readonly run_id: string | null;
+}
+
+/**
+ * A POST through a keep-alive `http.Agent`, which, unlike fetch, keeps its idle socket until the server closes it.
+ * `onHeaders` runs once the response has started; resolves with the whole body.
+ */
+function keepAlivePost(agent: HttpAgent, url: string, body: unknown, onHeaders: () => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+      onHeaders();
+      let text = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => resolve(text)).on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
 }
 
 async function waitForOutput(cli: CliProcess, text: string, timeoutMs = 10_000): Promise<void> {
@@ -54,10 +72,10 @@ describe.concurrent('omniserve commands that exit', () => {
     expect(result.stdout).toBe(`omniserve, version ${PACKAGE_VERSION}\n`);
   });
 
-  it('--help lists run, quickstart and config', async ({ expect }) => {
+  it('--help lists run, quickstart, config and generate-dockerfile', async ({ expect }) => {
     const result = await runCli(['--help']);
     expect(result.code).toBe(0);
-    for (const command of ['run', 'quickstart', 'config']) expect(result.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
+    for (const command of ['run', 'quickstart', 'config', 'generate-dockerfile']) expect(result.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
   });
 
   it('run without --agent exits 1 and points at --agent and quickstart', async ({ expect }) => {
@@ -296,18 +314,24 @@ describe('omniserve serving over loopback', () => {
     expect(result.code).toBe(0);
   });
 
+  // A keep-alive client (like a proxy's connection pool) does not close its socket after the stream: the server must,
+  // or shutdown would wait for the whole grace period (60 s here).
   it('SIGTERM during a POST /run stream lets the run finish, then exits 0', async () => {
-    model.enqueue({ text: 'one two three four five six', chunkDelayMs: 150 });
-    const { cli, baseUrl } = await startServing(['run', '--agent', fixture('ts-agent.ts')], { env: llmEnv });
-    const response = await postJson(baseUrl, '/run', { query: 'long answer' });
-    const frames: SseFrame[] = [];
-    for await (const frame of readSseFrames(response.body!)) {
-      if (frame.event === 'text_delta' && !frames.some((f) => f.event === 'text_delta')) cli.child.kill('SIGTERM');
-      frames.push(frame);
+    model.enqueue({ text: 'one two three', chunkDelayMs: 100 });
+    const { cli, baseUrl } = await startServing(['run', '--agent', fixture('ts-agent.ts')], {
+      env: { ...llmEnv, OMNICOREAGENT_SERVE_SHUTDOWN_GRACE_SECONDS: '60' },
+    });
+    const agent = new HttpAgent({ keepAlive: true });
+    try {
+      // SIGTERM as soon as the response has started, while the model is still streaming.
+      const text = await keepAlivePost(agent, `${baseUrl}/run`, { query: 'stream' }, () => cli.child.kill('SIGTERM'));
+      const frames = parseSseText(text);
+      expect(frames.find((f) => f.event === 'complete')?.data).toMatchObject({ response: 'one two three' });
+      expect(frames.at(-1)).toMatchObject({ event: 'session', data: { status: 'ended' } });
+      expect((await cli.waitForExit(15_000)).code).toBe(0);
+    } finally {
+      agent.destroy();
     }
-    expect(frames.find((f) => f.event === 'complete')?.data).toMatchObject({ response: 'one two three four five six' });
-    expect(frames.at(-1)).toMatchObject({ event: 'session', data: { status: 'ended' } });
-    expect((await cli.waitForExit(15_000)).code).toBe(0);
   });
 
   // Known bug (reported, src/app/omni-serve.ts): a connection that is open but has not sent a request yet (a client's

@@ -208,6 +208,14 @@ export async function* readSseFrames(body: ReadableStream<Uint8Array>): AsyncGen
   }
 }
 
+/** Parses a whole SSE body that has already been read. */
+export function parseSseText(text: string): SseFrame[] {
+  return text
+    .split('\n\n')
+    .map(parseFrame)
+    .filter((frame): frame is SseFrame => frame !== undefined);
+}
+
 function parseFrame(block: string): SseFrame | undefined {
   let event = 'message';
   let id: string | undefined;

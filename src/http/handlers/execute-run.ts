@@ -33,15 +33,24 @@ export async function executeRun(context: ServeContext, options: ExecuteRunOptio
       reject(error);
     }, timeoutSeconds * 1000);
   });
+  // Metrics (time to first token, tokens, tool calls) come from the run's events, so every run reports them.
+  const observation = context.metrics.startRun(options.runId);
+  const onEvent: NonNullable<AgentRunOptions['onEvent']> = (event) => {
+    observation.event(event);
+    options.onEvent?.(event);
+  };
   try {
     const runOptions: AgentRunOptions = {
       sessionId: options.sessionId,
       runId: options.runId,
       signal: controller.signal,
-      ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+      onEvent,
     };
-    return await Promise.race([context.agent.run(options.query, runOptions), deadline]);
+    const result = await Promise.race([context.agent.run(options.query, runOptions), deadline]);
+    observation.finish('success');
+    return result;
   } catch (error) {
+    observation.finish(timedOut ? 'timeout' : options.clientSignal.aborted ? 'cancelled' : 'error');
     if (timedOut) throw new OmniError('RUN_TIMEOUT', `Request timed out after ${timeoutSeconds} seconds`);
     if (error instanceof OmniError) throw error;
     const message = error instanceof Error ? error.message : String(error);

@@ -40,6 +40,23 @@ export class SseStream {
     this.body.write(frame);
   }
 
+  /**
+   * Resolves once the client has taken what was written so far: at once unless its connection is backed up, else
+   * on the next `drain` (or when the stream ends). Long streams await it between frames, so a slow client slows
+   * the producer instead of piling frames up in memory.
+   */
+  async drained(): Promise<void> {
+    const body = this.body;
+    if (this.#ended || !body.writableNeedDrain) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        for (const name of ['drain', 'close', 'finish'] as const) body.off(name, done);
+        resolve();
+      };
+      for (const name of ['drain', 'close', 'finish'] as const) body.once(name, done);
+    });
+  }
+
   comment(text: string): void {
     if (!this.#ended) this.body.write(`: ${singleLine(text)}\n\n`);
   }

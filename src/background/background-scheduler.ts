@@ -1,0 +1,69 @@
+import type { Clock } from './clock.ts';
+import { planRecovery } from './lease-recovery.ts';
+import { LeaseLostError, RecordNotFoundError, TransitionRefusedError } from './background-errors.ts';
+import type { BackgroundLogger, RunEventSink } from './run-event-sink.ts';
+import { planDispatch } from './schedule-dispatch.ts';
+import type { TaskStore } from './task-store.ts';
+import { isoAt } from './utc-datetime.ts';
+
+export interface BackgroundSchedulerOptions {
+  readonly store: TaskStore;
+  readonly clock: Clock;
+  readonly sink: RunEventSink;
+  readonly logger: BackgroundLogger;
+  /** Due schedules handled per pass (spec 6.3: 25). */
+  readonly batch: number;
+  readonly random?: () => number;
+}
+
+/**
+ * The scheduler's two store-facing jobs: turn due schedules into runs, and recover runs whose lease expired.
+ * Both are compare-and-set against the store, so any number of processes may run them at once: an occurrence is
+ * dispatched once, and a run is recovered once.
+ */
+export class BackgroundScheduler {
+  readonly #options: BackgroundSchedulerOptions;
+
+  constructor(options: BackgroundSchedulerOptions) {
+    this.#options = options;
+  }
+
+  /** Dispatches due schedules; returns how many schedules it handled. */
+  async dispatchDue(): Promise<number> {
+    const { store, clock, sink, batch, logger } = this.#options;
+    const nowMs = clock.now();
+    const due = await store.listDueSchedules(isoAt(nowMs), batch);
+    for (const { task, state } of due) {
+      let commit;
+      try {
+        commit = planDispatch(task, state, nowMs, { maxRuns: batch, ...(this.#options.random ? { random: this.#options.random } : {}) });
+      } catch (error) {
+        // A schedule that cannot be computed would be retried on every pass: park it, saying why.
+        const reason = `schedule could not be computed: ${error instanceof Error ? error.message : String(error)}`;
+        logger.error({ task_id: task.task_id, err: reason }, 'background schedule paused');
+        await store.setSchedulePaused(task.task_id, true, reason, isoAt(nowMs));
+        continue;
+      }
+      const written = await store.commitDispatch(commit);
+      if (written.committed) sink.publish(...written.runs, ...written.cancelled);
+    }
+    return due.length;
+  }
+
+  /** Recovers expired leases (spec 6.3); returns how many runs it recovered. */
+  async recoverExpired(): Promise<number> {
+    const { store, clock, sink, batch } = this.#options;
+    const now = isoAt(clock.now());
+    let recovered = 0;
+    for (const run of await store.listExpiredLeases(now, batch)) {
+      try {
+        sink.publish(await store.updateRun(run.run_id, planRecovery(run, now)));
+        recovered += 1;
+      } catch (error) {
+        // Heartbeat, finish or another recoverer got there first.
+        if (!(error instanceof LeaseLostError || error instanceof TransitionRefusedError || error instanceof RecordNotFoundError)) throw error;
+      }
+    }
+    return recovered;
+  }
+}
