@@ -156,8 +156,10 @@ export class OmniServe {
       this.app.log.warn({ in_flight: this.#inFlight.size }, 'grace period over: ending open streams and connections');
       this.#endStreams();
       await this.#idle(FLUSH_MS);
-      this.app.server.closeAllConnections();
     }
+    // Nothing is in flight now. A connection that never sent a request (a browser's pre-opened socket, a proxy
+    // pool) is not idle to Node and would hold close() open until the client hangs up: cut them all.
+    this.app.server.closeAllConnections();
     await this.app.close();
   }
 
@@ -170,7 +172,7 @@ export class OmniServe {
       // Keep-alive clients should reconnect, and reach another instance.
       reply.header('connection', 'close');
       if (!this.#drainExempt.has(request.routeOptions.url ?? '')) {
-        throw new OmniError('SERVER_BUSY', 'This server is shutting down and takes no new requests. Retry shortly.', {
+        throw new OmniError('SHUTTING_DOWN', 'This server is shutting down and takes no new requests. Retry shortly.', {
           extra: { retry_after: 1 },
           headers: { 'retry-after': '1' },
         });

@@ -69,6 +69,7 @@ function checkCodeValue(spec: ServeEnvVar, value: unknown): Parsed {
     case 'int':
       return Number.isSafeInteger(value) ? { value } : { problem: `${spec.name} must be an integer` };
     case 'float':
+      if (value === null && spec.default === null) return { value: null };
       if (typeof value === 'number' && Number.isFinite(value)) return { value };
       return { problem: `${spec.name} must be a number` };
     case 'string':

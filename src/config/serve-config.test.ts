@@ -346,3 +346,10 @@ describe('other fields', () => {
     expect(loadServeConfig({}, { OMNICOREAGENT_SERVE_SSE_HEARTBEAT_SECONDS: '0' }).sseHeartbeatSeconds).toBe(0);
   });
 });
+
+describe('nullable numbers from code', () => {
+  it('accepts null for a number whose default is null (no connect timeout set)', () => {
+    const config = loadServeConfig({ backgroundTaskStoreConnectTimeout: null }, {});
+    expect(config.backgroundTaskStoreConnectTimeout).toBeNull();
+  });
+});

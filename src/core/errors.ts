@@ -12,10 +12,11 @@ export const ERROR_CATALOGUE = {
   BACKGROUND_WAIT_TIMEOUT: { status: 504, shape: 'detail', description: 'The background run did not finish within the wait budget (request timeout - 0.25 s); detail holds its run_id, task_id and status.' },
   UNAUTHORIZED: { status: 401, shape: 'envelope', error: 'Unauthorized', description: 'Missing or wrong Bearer token.' },
   RATE_LIMITED: { status: 429, shape: 'envelope', error: 'TooManyRequests', description: 'Too many requests from this client in the window.' },
+  SHUTTING_DOWN: { status: 503, shape: 'envelope', error: 'ServiceUnavailable', description: 'The server is shutting down; retry, and reach another instance.' },
   SERVER_BUSY: { status: 503, shape: 'envelope', error: 'ServerBusy', description: 'Every run slot is taken; retry after Retry-After seconds.' },
   GATEWAY_TIMEOUT: { status: 504, shape: 'envelope', error: 'GatewayTimeout', description: 'The response took longer than the request timeout.' },
   PAYLOAD_TOO_LARGE: { status: 413, shape: 'envelope', error: 'PayloadTooLarge', description: 'The request body is larger than the limit.' },
-  BAD_REQUEST: { status: 400, shape: 'envelope', error: 'BadRequest', description: 'The request could not be read (for example malformed JSON).' },
+  BAD_REQUEST: { status: 400, shape: 'envelope', error: 'BadRequest', description: 'The request could not be read (for example a Content-Length that does not match the body).' },
   ROUTE_NOT_FOUND: { status: 404, shape: 'detail', description: 'No route matches the method and path.' },
   INTERNAL: { status: 500, shape: 'envelope', error: 'InternalServerError', description: 'An unexpected server error.' },
 } as const satisfies Record<string, ErrorSpec>;

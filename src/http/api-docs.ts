@@ -73,8 +73,9 @@ export function routeDocs(route: RouteDefinition): Record<string, unknown> {
     route.kind === 'json'
       ? { 200: { description: 'Success', ...toJsonSchema(route.response, 'output') } }
       : { 200: { description: 'Server-sent events', content: { 'text/event-stream': { schema: { type: 'string' } } } } };
-  // Any route can fail unexpectedly, and any body can be too large: documented everywhere, not per route.
-  const codes: ErrorCode[] = [...route.errors, ...(route.body ? (['PAYLOAD_TOO_LARGE'] as const) : []), 'INTERNAL'];
+  // Any route can fail unexpectedly, be refused while the server drains, and any body can be too large:
+  // documented everywhere, not per route.
+  const codes: ErrorCode[] = [...route.errors, ...(route.body ? (['PAYLOAD_TOO_LARGE'] as const) : []), 'SHUTTING_DOWN', 'INTERNAL'];
   for (const code of codes) response = withError(response, code);
   return {
     summary: route.summary,

@@ -58,7 +58,9 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.setValidatorCompiler(() => (data) => ({ value: data }));
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler(async (_request, reply) => reply.status(404).send({ detail: 'Not Found' }));
+  app.setNotFoundHandler(async () => {
+    throw new OmniError('ROUTE_NOT_FOUND', 'Not Found');
+  });
 
   const timeout = registerMiddleware(app, context);
 
@@ -205,8 +207,7 @@ async function dispatch(
     release();
     throw error;
   }
-  const handle = { close: (reason: string) => sse.comment(reason) };
-  context.openStreams.add(handle);
+  // Each SSE route registers its own shutdown ending (endOnShutdown), which knows the stream's terminal frames.
   void route
     .stream(input, context, sse)
     .catch((error: unknown) => {
@@ -215,7 +216,6 @@ async function dispatch(
     })
     .finally(() => {
       release();
-      context.openStreams.delete(handle);
       sse.end();
     });
   return reply.headers(SSE_HEADERS).send(sse.body);

@@ -31,7 +31,9 @@ function readmeRows(): Map<string, string[]> {
   const rows = new Map<string, string[]>();
   for (const line of README.split('\n')) {
     const match = /^\|\s*`([A-Z][A-Z0-9_]+)`\s*\|(.*)\|\s*$/.exec(line);
-    if (match?.[1] !== undefined && match[2] !== undefined) rows.set(match[1], match[2].split('|').map((cell) => cell.trim()));
+    const cells = match?.[2]?.split('|').map((cell) => cell.trim());
+    // The Errors table has the same first-cell form; its second cell is an HTTP status, not an option.
+    if (match?.[1] !== undefined && cells !== undefined && !/^\d{3}$/.test(cells[0] ?? '')) rows.set(match[1], cells);
   }
   return rows;
 }

@@ -107,7 +107,7 @@ describe('stop(): draining a listening server', () => {
     expect(ready.headers['connection']).toBe('close');
     const refused = await server.app.inject({ method: 'POST', url: '/run/sync', payload: { query: 'too late' } });
     expect(refused.statusCode).toBe(503);
-    expect(refused.json()).toMatchObject({ error: 'ServerBusy', message: expect.stringContaining('shutting down') });
+    expect(refused.json()).toMatchObject({ error: 'ServiceUnavailable', message: expect.stringContaining('shutting down') });
     expect(refused.headers['retry-after']).toBe('1');
     expect(await tryConnect(origin)).toBe('ECONNREFUSED');
 
