@@ -38,6 +38,7 @@ describe('background API: agents', () => {
     expect(status.body.worker_id).toMatch(/^worker_[0-9a-f]{32}$/);
     expect((await bg.request('GET', '/background/agents/main')).body).toMatchObject({ agent_id: 'main', name: 'Served' });
     expect(await bg.request('POST', '/background/agents', {})).toMatchObject({ status: 409, body: { detail: 'Agent already registered: main' } });
+    expect(await bg.request('POST', '/background/agents')).toMatchObject({ status: 409, body: { detail: 'Agent already registered: main' } });
     expect((await bg.request('POST', '/background/agents', { replace: true })).status).toBe(200);
     expect((await bg.request('POST', '/background/agents', { agent_id: 'copy' })).body).toMatchObject({ agent_id: 'copy', name: 'Served' });
     expect((await bg.request('GET', '/background/agents')).body.count).toBe(2);
@@ -184,6 +185,7 @@ describe('background API: runs', () => {
     await bg.request('PATCH', '/background/tasks/digest', { enabled: false });
     expect(await bg.request('POST', '/background/tasks/digest/run', { wait: false })).toMatchObject({ status: 404, body: { detail: 'Task not found: digest' } });
     expect((await bg.request('POST', '/background/tasks/digest/run', { wait: 'soon' })).status).toBe(422);
+    expect((await bg.request('POST', '/background/tasks/digest/run', { query: ' ' })).body.detail[0].loc).toEqual(['body', 'query']);
   });
 
   it('waits for the run with {"wait": true}, executing it inline when no worker runs here', async () => {

@@ -8,23 +8,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OmniServe } from '../../src/app/omni-serve.ts';
 import { ScriptedOpenAIServer } from '../../src/testing/scripted-openai-server.ts';
 import { readSseFrames, type SseFrame as LiveFrame } from '../e2e/spawn-cli.ts';
-import { parseSse, scriptedAgent, serve, type SseFrame } from '../support/serve-fixture.ts';
+import { parseSse, scriptedAgent, serve, useScriptedModel, type SseFrame } from '../support/serve-fixture.ts';
 
-let llm: ScriptedOpenAIServer;
-const servers: OmniServe[] = [];
-beforeAll(async () => {
-  llm = await ScriptedOpenAIServer.start();
-});
-afterEach(async () => {
-  await Promise.allSettled(servers.splice(0).map((server) => server.stop()));
-  llm.reset();
-});
-afterAll(async () => llm.close());
-
-function tracked(server: OmniServe): OmniServe {
-  servers.push(server);
-  return server;
-}
+const model = useScriptedModel();
+const tracked = (server: OmniServe): OmniServe => model.tracked(server);
 
 interface ListedEvent {
   readonly event_id: string;
@@ -59,8 +46,8 @@ async function readUntil(frames: AsyncGenerator<LiveFrame>, until: (frame: LiveF
 
 describe('GET /events/{session_id}', () => {
   it('for a finished run: replays all its events with their cursors as ids, then ends with the terminal frame', async () => {
-    const server = tracked(serve(scriptedAgent(llm)));
-    llm.enqueue({ text: 'first answer' }, { text: 'one two three', chunkSize: 4 });
+    const server = tracked(serve(scriptedAgent(model.llm)));
+    model.llm.enqueue({ text: 'first answer' }, { text: 'one two three', chunkSize: 4 });
     await server.app.inject({ method: 'POST', url: '/run/sync', payload: { query: 'a', session_id: 'S' } });
     const run = (await server.app.inject({ method: 'POST', url: '/run/sync', payload: { query: 'b', session_id: 'S' } })).json();
     const frames = await sse(server, `/events/S?run_id=${run.run_id}`);
@@ -76,8 +63,8 @@ describe('GET /events/{session_id}', () => {
   });
 
   it('replays strictly after Last-Event-ID or the cursor query, whichever is further', async () => {
-    const server = tracked(serve(scriptedAgent(llm)));
-    llm.enqueue({ text: 'hello world' });
+    const server = tracked(serve(scriptedAgent(model.llm)));
+    model.llm.enqueue({ text: 'hello world' });
     const run = (await server.app.inject({ method: 'POST', url: '/run/sync', payload: { query: 'a', session_id: 'S' } })).json();
     const all = await listEvents(server, 'S');
     const cut = all[3]?.stream_cursor as number;
@@ -92,20 +79,20 @@ describe('GET /events/{session_id}', () => {
   });
 
   it('/telemetry/events/stream requires session_id', async () => {
-    const server = tracked(serve(scriptedAgent(llm)));
+    const server = tracked(serve(scriptedAgent(model.llm)));
     const res = await server.app.inject({ url: '/telemetry/events/stream' });
     expect(res.statusCode).toBe(422);
     expect(res.json().detail[0]).toMatchObject({ type: 'missing', loc: ['query', 'session_id'] });
   });
 
   it('follows a session live without run_id, with heartbeats, until the server drains', async () => {
-    const server = tracked(serve(scriptedAgent(llm), { sseHeartbeatSeconds: 0.05 }));
+    const server = tracked(serve(scriptedAgent(model.llm), { sseHeartbeatSeconds: 0.05 }));
     const origin = await server.start('127.0.0.1', 0);
     const res = await fetch(`${origin}/events/LIVE`);
     const reader = res.body?.getReader() as ReadableStreamDefaultReader<Uint8Array>;
     let text = '';
     while (!text.includes(': keep-alive')) text += new TextDecoder().decode((await reader.read()).value);
-    llm.enqueue({ text: 'live one' }, { text: 'live two' });
+    model.llm.enqueue({ text: 'live one' }, { text: 'live two' });
     const first = await fetch(`${origin}/run/sync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"1","session_id":"LIVE"}' });
     const second = await fetch(`${origin}/run/sync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"2","session_id":"LIVE"}' });
     expect([first.status, second.status]).toEqual([200, 200]);
@@ -127,8 +114,8 @@ describe('GET /events/{session_id}', () => {
 
 describe('POST /run frames', () => {
   it('carry the stored cursors as ids, and leave the serve layer\'s own events to /events', async () => {
-    const server = tracked(serve(scriptedAgent(llm)));
-    llm.enqueue({ text: 'some streamed words', chunkSize: 5 });
+    const server = tracked(serve(scriptedAgent(model.llm)));
+    model.llm.enqueue({ text: 'some streamed words', chunkSize: 5 });
     const frames = parseSse((await server.app.inject({ method: 'POST', url: '/run', payload: { query: 'q', session_id: 'R' } })).body);
     const runId = frames.find((f) => f.event === 'complete')?.data.run_id;
     const listed = await listEvents(server, 'R', runId);
@@ -140,9 +127,9 @@ describe('POST /run frames', () => {
   });
 
   it('a client that loses /run mid-run resumes through /events with Last-Event-ID and misses nothing', async () => {
-    const server = tracked(serve(scriptedAgent(llm), { requestTimeout: 0 }));
+    const server = tracked(serve(scriptedAgent(model.llm), { requestTimeout: 0 }));
     const origin = await server.start('127.0.0.1', 0);
-    llm.enqueue({ text: 'a slow answer that arrives in many small pieces', chunkSize: 3, chunkDelayMs: 15 });
+    model.llm.enqueue({ text: 'a slow answer that arrives in many small pieces', chunkSize: 3, chunkDelayMs: 15 });
     const controller = new AbortController();
     const res = await fetch(`${origin}/run`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"q","session_id":"X"}', signal: controller.signal,

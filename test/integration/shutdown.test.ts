@@ -13,27 +13,13 @@ import { ConfigError } from '../../src/core/errors.ts';
 import { MemoryTaskStore } from '../../src/stores/memory/memory-task-store.ts';
 import { ScriptedOpenAIServer } from '../../src/testing/scripted-openai-server.ts';
 import { readSseFrames, type SseFrame } from '../e2e/spawn-cli.ts';
-import { scriptedAgent, serve } from '../support/serve-fixture.ts';
+import { scriptedAgent, serve, useScriptedModel } from '../support/serve-fixture.ts';
 
-let llm: ScriptedOpenAIServer;
-const servers: OmniServe[] = [];
-
-beforeAll(async () => {
-  llm = await ScriptedOpenAIServer.start();
-});
-afterEach(async () => {
-  await Promise.allSettled(servers.splice(0).map((server) => server.stop()));
-  llm.reset();
-});
-afterAll(async () => llm.close());
-
-function tracked(server: OmniServe): OmniServe {
-  servers.push(server);
-  return server;
-}
+const model = useScriptedModel();
+const tracked = (server: OmniServe): OmniServe => model.tracked(server);
 
 async function modelCalled(): Promise<void> {
-  await llm.waitFor((requests) => requests.some((r) => r.path === '/v1/chat/completions'));
+  await model.llm.waitFor((requests) => requests.some((r) => r.path === '/v1/chat/completions'));
 }
 
 /** Resolves with the connection error code, or `connected` if a new TCP connection was accepted. */
@@ -82,7 +68,7 @@ function capturingLogger(): { logger: Logger; lines: () => Record<string, unknow
 describe('stop(): draining a listening server', () => {
   it('lets an in-flight /run/sync finish with 200 while /ready turns false, new requests get 503 and new connections are refused; the agent is released last', async () => {
     const events: string[] = [];
-    const agent = scriptedAgent(llm);
+    const agent = scriptedAgent(model.llm);
     const cleanup = vi.spyOn(agent, 'cleanup').mockImplementation(async () => {
       events.push('cleanup');
     });
@@ -91,7 +77,7 @@ describe('stop(): draining a listening server', () => {
       if (request.url === '/run/sync' && reply.statusCode === 200) events.push('run answered');
     });
     const origin = await server.start('127.0.0.1', 0);
-    llm.enqueue({ text: 'finished while draining', delayMs: 2_000 });
+    model.llm.enqueue({ text: 'finished while draining', delayMs: 2_000 });
 
     const running = postRun(origin, '/run/sync', { query: 'slow one' }).then(async (res) => ({
       status: res.status,
@@ -117,13 +103,13 @@ describe('stop(): draining a listening server', () => {
     await stopping;
     expect(cleanup).toHaveBeenCalledTimes(1);
     expect(events).toEqual(['run answered', 'cleanup', 'stopped']);
-    expect(llm.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(1);
+    expect(model.llm.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(1);
   });
 
   it('lets an open /run stream finish with its own complete and session-ended frames', async () => {
-    const server = tracked(serve(scriptedAgent(llm), { shutdownGraceSeconds: 10 }));
+    const server = tracked(serve(scriptedAgent(model.llm), { shutdownGraceSeconds: 10 }));
     const origin = await server.start('127.0.0.1', 0);
-    llm.enqueue({ text: 'one two three four', chunkDelayMs: 120 });
+    model.llm.enqueue({ text: 'one two three four', chunkDelayMs: 120 });
     const res = await postRun(origin, '/run', { query: 'count', session_id: 'drain-S' });
     expect(res.status).toBe(200);
     const frames = readSseFrames(res.body as ReadableStream<Uint8Array>);
@@ -139,9 +125,9 @@ describe('stop(): draining a listening server', () => {
   });
 
   it('after the grace period ends a stream still open with an error frame and session ended, then closes it', async () => {
-    const server = tracked(serve(scriptedAgent(llm), { shutdownGraceSeconds: 0.5, requestTimeout: 0, sseHeartbeatSeconds: 0 }));
+    const server = tracked(serve(scriptedAgent(model.llm), { shutdownGraceSeconds: 0.5, requestTimeout: 0, sseHeartbeatSeconds: 0 }));
     const origin = await server.start('127.0.0.1', 0);
-    llm.enqueue({ hang: true });
+    model.llm.enqueue({ hang: true });
     const res = await postRun(origin, '/run', { query: 'never answered', session_id: 'hung-S' });
     const frames = readSseFrames(res.body as ReadableStream<Uint8Array>);
     await readUntil(frames, (frame) => frame.event === 'session');
@@ -156,15 +142,15 @@ describe('stop(): draining a listening server', () => {
     expect(rest.some((frame) => frame.event === 'complete')).toBe(false);
     expect(performance.now() - started).toBeLessThan(5_000);
     // The run was told to stop: the model call it was waiting on is cancelled.
-    await llm.waitFor((requests) => requests.some((r) => r.aborted));
+    await model.llm.waitFor((requests) => requests.some((r) => r.aborted));
   });
 
   it('cuts a /run/sync still running after the grace period, so stop() returns', async () => {
-    const agent = scriptedAgent(llm);
+    const agent = scriptedAgent(model.llm);
     const cleanup = vi.spyOn(agent, 'cleanup');
     const server = tracked(serve(agent, { shutdownGraceSeconds: 0.3, requestTimeout: 0 }));
     const origin = await server.start('127.0.0.1', 0);
-    llm.enqueue({ hang: true });
+    model.llm.enqueue({ hang: true });
     const running = postRun(origin, '/run/sync', { query: 'hangs' }).then(
       (res) => `status ${res.status}`,
       () => 'connection closed',
@@ -175,11 +161,11 @@ describe('stop(): draining a listening server', () => {
     expect(performance.now() - started).toBeLessThan(5_000);
     expect(await running).toBe('connection closed');
     expect(cleanup).toHaveBeenCalledTimes(1);
-    await llm.waitFor((requests) => requests.some((r) => r.aborted));
+    await model.llm.waitFor((requests) => requests.some((r) => r.aborted));
   });
 
   it('stop() twice drains once and releases the agent once; a stopped server does not start again', async () => {
-    const agent = scriptedAgent(llm);
+    const agent = scriptedAgent(model.llm);
     const cleanup = vi.spyOn(agent, 'cleanup');
     const server = tracked(serve(agent));
     await server.start('127.0.0.1', 0);
@@ -189,7 +175,7 @@ describe('stop(): draining a listening server', () => {
   });
 
   it('a bare app.close() still releases the agent', async () => {
-    const agent = scriptedAgent(llm);
+    const agent = scriptedAgent(model.llm);
     const cleanup = vi.spyOn(agent, 'cleanup');
     const server = serve(agent);
     await server.app.inject({ method: 'GET', url: '/health' });

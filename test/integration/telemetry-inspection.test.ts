@@ -9,23 +9,10 @@ import { ToolRegistry } from '../../src/agent/tool-registry.ts';
 import type { OmniServe } from '../../src/app/omni-serve.ts';
 import { createTelemetryEvent } from '../../src/telemetry/telemetry-event.ts';
 import { ScriptedOpenAIServer } from '../../src/testing/scripted-openai-server.ts';
-import { scriptedAgent, serve } from '../support/serve-fixture.ts';
+import { scriptedAgent, serve, useScriptedModel } from '../support/serve-fixture.ts';
 
-let llm: ScriptedOpenAIServer;
-const servers: OmniServe[] = [];
-beforeAll(async () => {
-  llm = await ScriptedOpenAIServer.start();
-});
-afterEach(async () => {
-  await Promise.allSettled(servers.splice(0).map((server) => server.stop()));
-  llm.reset();
-});
-afterAll(async () => llm.close());
-
-function tracked(server: OmniServe): OmniServe {
-  servers.push(server);
-  return server;
-}
+const model = useScriptedModel();
+const tracked = (server: OmniServe): OmniServe => model.tracked(server);
 
 const EVENT_KEYS = [
   'trace_id', 'event_type', 'actor', 'event_id', 'span_id', 'parent_event_id', 'sequence_number', 'timestamp', 'input',
@@ -48,7 +35,7 @@ function toolServer(): OmniServe {
   const tools = new ToolRegistry().register({
     name: 'add', description: 'adds', inputSchema: z.object({ a: z.number(), b: z.number() }), execute: ({ a, b }) => a + b,
   });
-  return tracked(serve(scriptedAgent(llm, { localTools: tools })));
+  return tracked(serve(scriptedAgent(model.llm, { localTools: tools })));
 }
 
 async function runSync(server: OmniServe, query: string, sessionId: string) {
@@ -64,7 +51,7 @@ async function get(server: OmniServe, url: string) {
 describe('the traces of one /run/sync with a tool call', () => {
   it('records the agent trace with its event sequence, spans and token counts', async () => {
     const server = toolServer();
-    llm.enqueue(
+    model.llm.enqueue(
       { toolCalls: [{ name: 'add', arguments: { a: 2, b: 40 } }], usage: { promptTokens: 11, completionTokens: 5 } },
       { text: '42', usage: { promptTokens: 20, completionTokens: 2 } },
     );
@@ -97,7 +84,7 @@ describe('the traces of one /run/sync with a tool call', () => {
 
   it('records the serve trace: exactly serve_request_start and serve_request_end, with the response run_id', async () => {
     const server = toolServer();
-    llm.enqueue({ text: 'hello' });
+    model.llm.enqueue({ text: 'hello' });
     const run = await runSync(server, 'hi there', 'S2');
     const { body: list } = await get(server, `/telemetry/traces?run_id=${run.body.run_id}`);
     expect(list.count).toBe(2);
@@ -119,7 +106,7 @@ describe('the traces of one /run/sync with a tool call', () => {
 
   it('answers the inspection endpoints with the reference keys', async () => {
     const server = toolServer();
-    llm.enqueue({ text: 'hello' });
+    model.llm.enqueue({ text: 'hello' });
     const run = await runSync(server, 'hi', 'S3');
     const detail = (await get(server, `/telemetry/traces/${run.body.trace_id}`)).body;
     expect(Object.keys(detail)).toEqual(['filters', 'summary', 'trace']);
@@ -158,7 +145,7 @@ describe('the traces of one /run/sync with a tool call', () => {
 
   it('prefers the newest run in a session, and the agent trace over the serve trace of the same run', async () => {
     const server = toolServer();
-    llm.enqueue({ text: 'one' }, { text: 'two' });
+    model.llm.enqueue({ text: 'one' }, { text: 'two' });
     await runSync(server, 'first', 'S4');
     const second = await runSync(server, 'second', 'S4');
     expect((await get(server, '/telemetry/sessions/S4/trace')).body.trace.trace_id).toBe(second.body.trace_id);
@@ -169,7 +156,7 @@ describe('the traces of one /run/sync with a tool call', () => {
 describe('/telemetry/events', () => {
   it('echoes the filters exactly, applies them, and defaults the limit to 200', async () => {
     const server = toolServer();
-    llm.enqueue({ text: 'a b c' }, { text: 'd' });
+    model.llm.enqueue({ text: 'a b c' }, { text: 'd' });
     const first = await runSync(server, 'q1', 'S');
     await runSync(server, 'q2', 'S');
     const { status, body } = await get(server, `/telemetry/events?session_id=S&run_id=${first.body.run_id}`);
@@ -241,7 +228,7 @@ describe('/telemetry/traces', () => {
           "Invalid trace status 'done'. Expected one of: running, completed, failed, cancelled, timeout, aborted_resource_guard, aborted_safety_guard, partial, suspended",
       },
     });
-    llm.enqueue({ text: 'one' }, { text: 'two' });
+    model.llm.enqueue({ text: 'one' }, { text: 'two' });
     const first = await runSync(server, 'a', 'A');
     const second = await runSync(server, 'b', 'B');
     const all = (await get(server, '/telemetry/traces')).body;
@@ -272,7 +259,7 @@ describe('/telemetry/traces', () => {
 
   it('does not show a run of another session as this session\'s trace', async () => {
     const server = toolServer();
-    llm.enqueue({ text: 'x' });
+    model.llm.enqueue({ text: 'x' });
     const run = await runSync(server, 'q', 'mine');
     const other = (await get(server, `/events/theirs/trace?run_id=${run.body.run_id}`)).body;
     expect(other.summary.trace_id).toBeNull();
@@ -283,7 +270,7 @@ describe('/telemetry/traces', () => {
 describe('trace status of a run that did not succeed', () => {
   it('a failing model: the agent trace fails and the serve trace ends with serve_request_error', async () => {
     const server = toolServer();
-    llm.enqueue({ error: { status: 400, message: 'bad request' } });
+    model.llm.enqueue({ error: { status: 400, message: 'bad request' } });
     const run = await runSync(server, 'q', 'F');
     expect(run.status).toBe(500);
     const traces = (await get(server, '/telemetry/traces?session_id=F')).body.traces;
@@ -295,8 +282,8 @@ describe('trace status of a run that did not succeed', () => {
   });
 
   it('a run past the request timeout: both traces end as timeout', async () => {
-    const server = tracked(serve(scriptedAgent(llm), { requestTimeout: 1 }));
-    llm.enqueue({ hang: true });
+    const server = tracked(serve(scriptedAgent(model.llm), { requestTimeout: 1 }));
+    model.llm.enqueue({ hang: true });
     const run = await runSync(server, 'q', 'T');
     expect(run.status).toBe(504);
     const traces = (await get(server, '/telemetry/traces?session_id=T')).body.traces;
@@ -315,16 +302,16 @@ describe('trace status of a run that did not succeed', () => {
   });
 
   it('a streaming client that disconnects: the serve trace is cancelled with "SSE stream closed"', async () => {
-    const server = tracked(serve(scriptedAgent(llm), { requestTimeout: 0 }));
+    const server = tracked(serve(scriptedAgent(model.llm), { requestTimeout: 0 }));
     const origin = await server.start('127.0.0.1', 0);
-    llm.enqueue({ hang: true });
+    model.llm.enqueue({ hang: true });
     const controller = new AbortController();
     const res = await fetch(`${origin}/run`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'q', session_id: 'C' }), signal: controller.signal,
     });
     const reader = res.body?.getReader();
     await reader?.read();
-    await llm.waitFor((requests) => requests.length > 0);
+    await model.llm.waitFor((requests) => requests.length > 0);
     controller.abort();
     let serveTrace: { status: string; spans: { error: unknown }[] } | undefined;
     await expect.poll(async () => {

@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { OmniCoreAgent, type OmniCoreAgentOptions } from '../../src/agent/omni-core-agent.ts';
 import type { ServableAgent } from '../../src/agent/servable-agent.ts';
 import { OmniServe } from '../../src/app/omni-serve.ts';
@@ -41,4 +42,31 @@ export function parseSse(body: string): SseFrame[] {
     frames.push({ event, id, data: data.length > 0 ? JSON.parse(data.join('\n')) : undefined });
   }
   return frames;
+}
+
+/**
+ * Registers the hooks most server tests need: one scripted model for the file, reset after each test, and every
+ * tracked server stopped after each test. Call at the top level of a test file.
+ */
+export function useScriptedModel(): { readonly llm: ScriptedOpenAIServer; tracked(server: OmniServe): OmniServe } {
+  let llm: ScriptedOpenAIServer | undefined;
+  const servers: OmniServe[] = [];
+  beforeAll(async () => {
+    llm = await ScriptedOpenAIServer.start();
+  });
+  afterEach(async () => {
+    await Promise.allSettled(servers.splice(0).map((server) => server.stop()));
+    llm?.reset();
+  });
+  afterAll(async () => llm?.close());
+  return {
+    get llm() {
+      if (llm === undefined) throw new Error('the scripted model starts in beforeAll');
+      return llm;
+    },
+    tracked(server) {
+      servers.push(server);
+      return server;
+    },
+  };
 }
