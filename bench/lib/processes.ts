@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
+import { join } from 'node:path';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -58,25 +59,25 @@ export function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** Sends POSTs from `concurrency` loops for `seconds`; returns completed requests per second (non-2xx counts as error). */
-export async function loadPost(url: string, body: unknown, concurrency: number, seconds: number, headers: Record<string, string> = {}): Promise<{ rps: number; errors: number }> {
-  const deadline = performance.now() + seconds * 1000;
-  let done = 0;
-  let errors = 0;
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  const worker = async () => {
-    while (performance.now() < deadline) {
-      const res = await fetch(url, {
-        method: payload === undefined ? 'GET' : 'POST',
-        headers: { ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-        ...(payload === undefined ? {} : { body: payload }),
-      });
-      await res.arrayBuffer();
-      if (res.ok) done += 1;
-      else errors += 1;
-    }
-  };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return { rps: done / ((performance.now() - started) / 1000), errors };
+/**
+ * Load from a separate process (autocannon), so the load generator does not share an event loop with the
+ * benchmark script. Returns completed 2xx requests per second and the count of other answers.
+ */
+export async function loadPost(
+  url: string,
+  body: unknown,
+  concurrency: number,
+  seconds: number,
+  headers: Record<string, string> = {},
+): Promise<{ rps: number; errors: number }> {
+  const args = [join(ROOT, 'node_modules/autocannon/autocannon.js'), '--json', '-c', String(concurrency), '-d', String(seconds)];
+  for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}=${value}`);
+  if (body !== undefined) args.push('-m', 'POST', '-H', 'content-type=application/json', '-b', JSON.stringify(body));
+  args.push(url);
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  await once(child, 'exit');
+  const result = JSON.parse(out) as { '2xx': number; non2xx: number; errors: number; timeouts: number; duration: number };
+  return { rps: result['2xx'] / result.duration, errors: result.non2xx + result.errors + result.timeouts };
 }

@@ -37,6 +37,7 @@ export function createBackgroundManager(config: OmniServeConfig, wiring: Backgro
     defaultAgentId: config.backgroundAgentId,
     maxConcurrentRuns: config.backgroundMaxConcurrentRuns,
     telemetry,
+    agentTelemetry: (run) => wiring.telemetry().watchRun(run),
     logger: wiring.logger,
     ...(wiring.localTools ? { localTools: wiring.localTools } : {}),
     ...overrides,

@@ -10,7 +10,7 @@ import { BackgroundWorker } from './background-worker.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { RunCatalog } from './run-catalog.ts';
 import { RunEventSink, silentLogger, type BackgroundLogger, type RunObserver } from './run-event-sink.ts';
-import { RunExecutor } from './run-executor.ts';
+import { RunExecutor, type AgentTelemetry } from './run-executor.ts';
 import { ACTIVE_STATUSES, type RunStatus } from './run-record.ts';
 import { BackgroundRunTelemetry, type BackgroundTelemetryTarget } from './background-run-telemetry.ts';
 import { RunWorkspaceLog } from './run-workspace-log.ts';
@@ -38,6 +38,8 @@ export interface BackgroundManagerOptions {
   readonly workspace?: Workspace | null;
   /** Where run traces go (spec 5.5): a `TelemetryStore` or a writer in front of one; none are written without. */
   readonly telemetry?: BackgroundTelemetryTarget | null;
+  /** Records the agent's own events of each run (model and tool calls) as its trace. */
+  readonly agentTelemetry?: AgentTelemetry;
   /** Longest one telemetry write may take (spec 5.5: 2 s). */
   readonly telemetryTimeoutMs?: number;
   /** Tool sets agent specs may name in `local_tools_ref`. */
@@ -97,7 +99,13 @@ export class BackgroundManager {
       ...(options.agentFactory ? { factory: options.agentFactory } : {}),
     });
     const shared = { store: this.store, clock, sink: this.#sink, logger };
-    const executor = new RunExecutor({ ...shared, workerId: this.workerId, leaseMs: this.leaseMs, resolver: this.#resolver });
+    const executor = new RunExecutor({
+      ...shared,
+      workerId: this.workerId,
+      leaseMs: this.leaseMs,
+      resolver: this.#resolver,
+      ...(options.agentTelemetry ? { agentTelemetry: options.agentTelemetry } : {}),
+    });
     const scheduler = new BackgroundScheduler({ ...shared, batch, ...(options.random ? { random: options.random } : {}) });
     this.worker = new BackgroundWorker({
       ...shared,

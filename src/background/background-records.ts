@@ -82,18 +82,25 @@ export const PatchTaskRequestSchema = z.strictObject({
 });
 export type PatchTaskRequest = z.output<typeof PatchTaskRequestSchema>;
 
-/** `POST /background/agents` (spec 6.4). */
-export const RegisterAgentRequestSchema = z.strictObject({
-  agent_id: backgroundId('agent_id').nullish().transform((value) => value ?? null),
-  replace: z.boolean().default(false),
-  spec: AgentSpecSchema.nullish().transform((value) => value ?? null),
-});
+/** `POST /background/agents` (spec 6.4); no body (or null) registers the served agent under the default id. */
+export const RegisterAgentRequestSchema = z
+  .strictObject({
+    agent_id: backgroundId('agent_id').nullish().transform((value) => value ?? null),
+    replace: z.boolean().default(false),
+    spec: AgentSpecSchema.nullish().transform((value) => value ?? null),
+  })
+  .nullish()
+  .transform((value) => value ?? { agent_id: null, replace: false, spec: null });
 export type RegisterAgentRequest = z.output<typeof RegisterAgentRequestSchema>;
 
 /** `POST /background/tasks/{id}/run` (spec 6.5); the body may be omitted or null. */
 export const ManualRunRequestSchema = z
   .strictObject({
-    query: z.string().nullish().transform((value) => value ?? null),
+    query: z
+      .string()
+      .refine((query) => query.trim() !== '', { message: 'query must not be blank (leave it out to use the task query)' })
+      .nullish()
+      .transform((value) => value ?? null),
     wait: z.boolean().default(false),
   })
   .nullish()

@@ -1,7 +1,7 @@
 import { newId } from '../core/ids.ts';
 import { RunAbortedError } from './background-errors.ts';
 import type { BackgroundScheduler } from './background-scheduler.ts';
-import type { Clock } from './clock.ts';
+import { STOPPED, type Clock } from './clock.ts';
 import type { BackgroundLogger, RunEventSink } from './run-event-sink.ts';
 import type { RunExecutor } from './run-executor.ts';
 import type { TaskStore } from './task-store.ts';
@@ -57,7 +57,7 @@ export class BackgroundWorker {
 
   /** Cuts a pending idle sleep short (a run was queued, a slot freed). */
   wake(): void {
-    this.#wake.abort();
+    this.#wake.abort(STOPPED);
   }
 
   /** One pass of the loop; true when it did something. Tests drive the worker with this and a manual clock. */
@@ -88,14 +88,14 @@ export class BackgroundWorker {
    * (attempt `interrupted`) for this or another process to pick up.
    */
   async stop(graceMs: number): Promise<void> {
-    this.#stop.abort();
+    this.#stop.abort(STOPPED);
     this.wake();
     await this.#loop;
     this.#loop = null;
     if (this.#executions.size > 0 && graceMs > 0) {
       const timer = new AbortController();
       await Promise.race([this.whenIdle(), this.#options.clock.sleep(graceMs, timer.signal)]);
-      timer.abort();
+      timer.abort(STOPPED);
     }
     this.#options.executor.abortAll(new RunAbortedError('shutdown', 'The server is shutting down'));
     await this.whenIdle();

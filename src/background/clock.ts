@@ -1,3 +1,9 @@
+/**
+ * The reason given when background code ends its own sleeps and timers. Passing one spares `abort()` building a
+ * DOMException with a stack trace, which the worker would otherwise do several times per run.
+ */
+export const STOPPED: unknown = Object.freeze({ stopped: true });
+
 /** Time as the background system sees it; tests pass a `ManualClock` so nothing waits for real time. */
 export interface Clock {
   /** Epoch milliseconds. */

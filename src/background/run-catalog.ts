@@ -2,6 +2,7 @@ import { OmniError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { WorkspaceEntry } from '../workspace/workspace.ts';
 import { nowIso, type BackgroundContext } from './background-context.ts';
+import { STOPPED } from './clock.ts';
 import { RecordNotFoundError, RunAbortedError, TransitionRefusedError } from './background-errors.ts';
 import type { ManualRunRequest } from './background-records.ts';
 import { isContiguous, isTerminalEvent, RUN_EVENTS } from './lifecycle-events.ts';
@@ -74,7 +75,7 @@ export class RunCatalog {
     const { clock, sink } = this.#context;
     const deadline = budgetMs === null ? Number.POSITIVE_INFINITY : clock.now() + budgetMs;
     let changed = new AbortController();
-    const unsubscribe = sink.subscribe(runId, () => changed.abort());
+    const unsubscribe = sink.subscribe(runId, () => changed.abort(STOPPED));
     try {
       for (;;) {
         const run = await this.get(runId);

@@ -5,14 +5,21 @@ import { AgentUnavailableError, type AgentResolver } from './agent-resolver.ts';
 import { LeaseLostError, RecordNotFoundError, RunAbortedError, TransitionRefusedError } from './background-errors.ts';
 import type { BackgroundTask } from './background-records.ts';
 import { backgroundQuery, resultPreview } from './background-query.ts';
-import type { Clock } from './clock.ts';
+import { STOPPED, type Clock } from './clock.ts';
 import { RUN_EVENTS } from './lifecycle-events.ts';
 import { retryDelaySeconds, type RetryReason } from './policies.ts';
 import type { RunChange } from './run-changes.ts';
 import type { BackgroundLogger, RunEventSink } from './run-event-sink.ts';
 import type { BackgroundRun } from './run-record.ts';
+import type { TelemetryEvent } from '../telemetry/telemetry-event.ts';
 import type { TaskStore } from './task-store.ts';
 import { isoAt } from './utc-datetime.ts';
+
+/** Records the agent's own events of one run (its model and tool calls), next to the run's lifecycle trace. */
+export type AgentTelemetry = (run: { readonly sessionId: string; readonly runId: string }) => {
+  readonly onEvent: (event: TelemetryEvent) => void;
+  finish(outcome: 'completed' | 'failed' | 'cancelled' | 'timeout'): Promise<void>;
+};
 
 export interface RunExecutorOptions {
   readonly store: TaskStore;
@@ -22,6 +29,7 @@ export interface RunExecutorOptions {
   readonly resolver: AgentResolver;
   readonly sink: RunEventSink;
   readonly logger: BackgroundLogger;
+  readonly agentTelemetry?: AgentTelemetry;
 }
 
 type Outcome =
@@ -136,8 +144,8 @@ export class RunExecutor {
 
   async #call(agent: ServableAgent, run: BackgroundRun, task: BackgroundTask, controller: AbortController): Promise<Outcome> {
     const { signal } = controller;
-    const stopTimer = new AbortController();
-    if (task.timeout_seconds !== null) {
+    const stopTimer = task.timeout_seconds === null ? null : new AbortController();
+    if (stopTimer !== null && task.timeout_seconds !== null) {
       const seconds = task.timeout_seconds;
       void this.#options.clock.sleep(seconds * 1000, stopTimer.signal).then(() => {
         if (!stopTimer.signal.aborted) controller.abort(new RunAbortedError('timeout', `Run timed out after ${seconds} seconds`));
@@ -149,11 +157,17 @@ export class RunExecutor {
       signal.addEventListener('abort', () => reject(signal.reason), { once: true });
     });
     aborted.catch(() => undefined);
+    const watch = this.#options.agentTelemetry?.({ sessionId: run.session_id, runId: run.run_id });
+    const finish = (outcome: 'completed' | 'failed' | 'cancelled' | 'timeout') => void watch?.finish(outcome).catch(() => undefined);
     try {
-      const result = await Promise.race([agent.run(backgroundQuery(run), { sessionId: run.session_id, runId: run.run_id, signal }), aborted]);
+      const options = { sessionId: run.session_id, runId: run.run_id, signal, ...(watch ? { onEvent: watch.onEvent } : {}) };
+      const result = await Promise.race([agent.run(backgroundQuery(run), options), aborted]);
+      finish('completed');
       return { kind: 'completed', preview: resultPreview(result) };
     } catch (error) {
-      switch (reasonOf(signal)) {
+      const reason = reasonOf(signal);
+      finish(reason === 'timeout' ? 'timeout' : reason === null ? 'failed' : 'cancelled');
+      switch (reason) {
         case 'cancelled':
           return { kind: 'cancelled' };
         case 'timeout':
@@ -166,7 +180,7 @@ export class RunExecutor {
           return { kind: 'failed', reason: 'exception', error: scrubSecrets(describe(error)), retryable: (error as Error | null)?.name !== 'NonRetryableError' };
       }
     } finally {
-      stopTimer.abort();
+      stopTimer?.abort(STOPPED);
     }
   }
 
@@ -247,7 +261,7 @@ export class RunExecutor {
         }
       }
     })();
-    return () => stop.abort();
+    return () => stop.abort(STOPPED);
   }
 }
 

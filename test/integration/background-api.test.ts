@@ -268,6 +268,15 @@ describe('background API: agents built from a spec', () => {
     expect(sent?.messages?.[0]).toMatchObject({ role: 'system', content: 'You research.' });
     expect(JSON.stringify(sent?.tools)).toContain('lookup');
     expect(JSON.stringify(sent?.messages?.at(-1))).toContain(`run_id: ${done.body.run_id}`);
+    // The agent's own trace (model calls) is recorded under the run id too, beside the lifecycle trace.
+    let agentTrace: { status: number; body: any } = { status: 0, body: null };
+    for (let i = 0; i < 50 && !JSON.stringify(agentTrace.body ?? '').includes('model_response'); i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      agentTrace = await bg.request('GET', `/telemetry/runs/${done.body.run_id}/trace`);
+    }
+    expect(agentTrace.status).toBe(200);
+    expect(agentTrace.body.trace.run_id).toBe(done.body.run_id);
+    expect(JSON.stringify(agentTrace.body)).toContain('model_response');
   });
 
   it('fails the run with "agent missing" when a spec has no model_config', async () => {
