@@ -1,4 +1,5 @@
 import { jsonSchema, tool, type ToolSet } from 'ai';
+import { scrubSecrets } from '../llm/scrub-secrets.ts';
 import type { McpConnectionManager } from './mcp/mcp-connection-manager.ts';
 import type { ToolRegistry } from './tool-registry.ts';
 
@@ -84,7 +85,7 @@ async function guarded(
       ? `Tool "${name}" timed out after ${options.timeoutMs / 1000} seconds`
       : error instanceof ToolArgumentsError
         ? `Tool "${name}" got invalid arguments: ${error.message}`
-        : `Tool "${name}" failed: ${error instanceof Error ? error.message : String(error)}`;
+        : `Tool "${name}" failed: ${scrubSecrets(error instanceof Error ? error.message : String(error))}`;
     options.onToolFailure(toolCallId, message);
     return `Error: ${message}`;
   } finally {

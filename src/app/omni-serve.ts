@@ -208,6 +208,10 @@ export class OmniServe {
   async #startup(): Promise<void> {
     this.#state.startedAt = performance.now();
     await this.#context.agent.connect();
+    for (const [name, server] of Object.entries(this.#context.agent.mcpServers())) {
+      // /ready says false either way; the log says which server and why, for whoever reads it at 3 a.m.
+      if (server.status !== 'connected') this.app.log.warn({ mcp_server: name, status: server.status, error: server.error ?? null }, 'MCP server not connected');
+    }
     const background = this.#context.background;
     if (background) {
       // Spec 6.4: the served agent is registered under the background agent id (replacing), then the worker starts.

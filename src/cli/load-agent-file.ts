@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ServableAgent } from '../agent/servable-agent.ts';
 import { ConfigError } from '../core/errors.ts';
+import { scrubSecrets } from '../llm/scrub-secrets.ts';
 import { CliError } from './cli-error.ts';
 
 const EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
@@ -47,5 +48,6 @@ function checkAgent(value: unknown, source: string): ServableAgent {
 
 function describe(error: unknown): string {
   if (error instanceof ConfigError) return error.problems.join('; ');
-  return error instanceof Error ? error.message : String(error);
+  // An agent file often builds clients with keys; a failure there must not print them.
+  return scrubSecrets(error instanceof Error ? error.message : String(error));
 }

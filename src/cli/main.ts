@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../core/errors.ts';
 import { PACKAGE_VERSION } from '../core/version.ts';
+import { scrubSecrets } from '../llm/scrub-secrets.ts';
 import { CliError } from './cli-error.ts';
 import { registerConfigCommand } from './commands/config-command.ts';
 import { registerGenerateDockerfileCommand } from './commands/generate-dockerfile-command.ts';
@@ -47,7 +49,23 @@ export async function main(argv: readonly string[]): Promise<void> {
       process.stderr.write(`Error: ${error.message}\n`);
       process.exit(error.exitCode);
     }
-    process.stderr.write(`Error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`Error: ${describeFailure(error)}\n`);
     process.exit(1);
   }
+}
+
+const SYSTEM_ERRORS: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'the port is already in use; choose another with --port or OMNICOREAGENT_SERVE_PORT',
+  EACCES: 'not allowed to bind that address or port (ports below 1024 need privileges)',
+  ENOTFOUND: 'the host name does not resolve; check --host or OMNICOREAGENT_SERVE_HOST',
+  EADDRNOTAVAIL: 'that address is not on this machine; check --host or OMNICOREAGENT_SERVE_HOST',
+};
+
+/** One line a person can act on: no stack trace, and no credential (messages pass through the scrubber). */
+function describeFailure(error: unknown): string {
+  if (error instanceof ConfigError) return error.problems.join('; ');
+  const code = (error as { code?: unknown } | null)?.code;
+  const hint = typeof code === 'string' ? SYSTEM_ERRORS[code] : undefined;
+  const text = error instanceof Error ? error.message : JSON.stringify(error) ?? String(error);
+  return scrubSecrets(hint === undefined ? text : `${text}: ${hint}`);
 }

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { OmniError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { registerApiDocs, routeDocs } from './api-docs.ts';
-import { handleError } from './error-handler.ts';
+import { answerClientError, handleError } from './error-handler.ts';
 import { PROMETHEUS_CONTENT_TYPE } from './metrics/serve-metrics.ts';
 import { createBearerAuth } from './middleware/bearer-auth.ts';
 import { createCors } from './middleware/cors.ts';
@@ -49,6 +49,14 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : newId('req');
     },
     return503OnClosing: true,
+    // Long enough for any id the schemas accept, so a too-long id gets the schema's 422 instead of a router error.
+    maxParamLength: 1024,
+    // Router-level failures (a bad URL encoding, a parameter past maxParamLength) go through the error catalogue too.
+    frameworkErrors: (error, request, reply) => {
+      void handleError(error, request, reply);
+    },
+    // Requests Node cannot even parse (a malformed request line, a bad Content-Length) get the catalogue's body.
+    clientErrorHandler: answerClientError,
     forceCloseConnections: false,
     // Exact paths only: the public-path check relies on the router never resolving a variant spelling.
     routerOptions: { ignoreDuplicateSlashes: false, ignoreTrailingSlash: false, caseSensitive: true },

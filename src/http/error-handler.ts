@@ -27,6 +27,12 @@ export function toOmniError(error: unknown): OmniError {
       });
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new OmniError('BAD_REQUEST', 'Content-Length does not match the body');
+    case 'FST_ERR_BAD_URL':
+      return new OmniError('BAD_REQUEST', 'The URL is not valid (check its percent-encoding)');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new OmniError('VALIDATION_FAILED', 'A path parameter is too long', {
+        detail: [{ type: 'string_too_long', loc: ['path'], msg: 'A path parameter is longer than 1024 characters', input: null }],
+      });
     default:
       break;
   }
@@ -40,8 +46,25 @@ export function toOmniError(error: unknown): OmniError {
 
 export async function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const omni = toOmniError(error);
+  if (reply.raw.destroyed) {
+    // The client went away (its run was cancelled for it): nobody to answer, and nothing for an operator to fix.
+    request.log.info({ status: omni.status }, 'client disconnected before the answer');
+    return;
+  }
   if (omni.status >= 500) {
     request.log.error({ err: { type: (error as Error)?.name, message: scrubSecrets(String((error as Error)?.message ?? error)) } }, 'request failed');
   }
   await reply.status(omni.status).headers(omni.headers).send(omni.toBody());
+}
+
+/** Answers a request Node could not parse, on the raw socket (there is no request object to reply through). */
+export function answerClientError(error: Error & { code?: string }, socket: import('node:net').Socket): void {
+  if (!socket.writable) return;
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const omni = tooLarge
+    ? new OmniError('BAD_REQUEST', 'The request headers are too large')
+    : new OmniError('BAD_REQUEST', 'The request could not be parsed as HTTP');
+  const body = JSON.stringify(omni.toBody());
+  const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }

@@ -2,10 +2,17 @@ import { z } from 'zod';
 
 /** Request and response schemas of the run and info endpoints; the OpenAPI document is generated from these. */
 
+/** Every store keeps session ids in 255-character columns; longer ids are refused up front, not at the store. */
+export const MAX_SESSION_ID_LENGTH = 255;
+
 export const RunRequest = z
   .object({
     query: z.string().describe('The message for the agent.'),
-    session_id: z.string().nullish().describe('Continue this conversation; a new session is created when absent.'),
+    session_id: z
+      .string()
+      .max(MAX_SESSION_ID_LENGTH)
+      .nullish()
+      .describe('Continue this conversation; a new session is created when absent.'),
   })
   .describe('RunRequest');
 
@@ -64,7 +71,7 @@ export const MetricsResponse = z.object({
   average_time: z.number(),
 });
 
-export const SessionParams = z.object({ session_id: z.string().min(1) });
+export const SessionParams = z.object({ session_id: z.string().min(1).max(MAX_SESSION_ID_LENGTH) });
 
 export const SessionHistoryResponse = z.object({
   session_id: z.string(),

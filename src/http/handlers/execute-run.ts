@@ -53,7 +53,8 @@ export async function executeRun(context: ServeContext, options: ExecuteRunOptio
     observation.finish(timedOut ? 'timeout' : options.clientSignal.aborted ? 'cancelled' : 'error');
     if (timedOut) throw new OmniError('RUN_TIMEOUT', `Request timed out after ${timeoutSeconds} seconds`);
     if (error instanceof OmniError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
+    // A light agent may throw anything; an object is shown as JSON rather than "[object Object]".
+    const message = error instanceof Error ? error.message : typeof error === 'object' && error !== null ? JSON.stringify(error) : String(error);
     throw new OmniError('RUN_FAILED', scrubSecrets(message), { cause: error });
   } finally {
     if (timer) clearTimeout(timer);
