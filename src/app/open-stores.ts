@@ -1,12 +1,31 @@
 import type { TaskStoreConfig } from '../config/task-store-config.ts';
-import type { SessionStore } from '../stores/types.ts';
+import { ConfigError } from '../core/errors.ts';
+import { reasonOf, redactUrl } from '../stores/store-connection-error.ts';
+import type { SessionStore, TelemetryRetention, TelemetryStore } from '../stores/types.ts';
+import type { TelemetryNotifier } from '../telemetry/telemetry-notifier.ts';
 
 /** Every durable port of one backend, opened together and closed together (stores close last at shutdown). */
 export interface StoreBundle {
   readonly backend: TaskStoreConfig['backend'];
   /** Null for the in-memory backend: each agent keeps its own in-process memory. */
   readonly sessions: SessionStore | null;
+  /** Null for the in-memory backend: the server builds its own bounded MemoryTelemetryStore. */
+  readonly telemetry: TelemetryStore | null;
+  /**
+   * Wakes live followers (`/events/{session_id}`) in every process sharing the store: Redis pub/sub, or polling the
+   * session's latest cursor for SQL and MongoDB. Null for the in-memory backend (the in-process feed suffices).
+   */
+  readonly telemetryNotifier: TelemetryNotifier | null;
   close(): Promise<void>;
+}
+
+export interface OpenStoresOptions {
+  /** Bounds of the durable telemetry store (the same settings as the in-memory one). */
+  readonly telemetryRetention?: TelemetryRetention;
+  /** How often a SQL or MongoDB notifier reads the cursor of each followed session (default 250 ms). */
+  readonly telemetryPollMs?: number;
+  /** Told about background failures (telemetry pruning, notifications) that are retried or harmless. */
+  readonly onError?: (message: string, error: unknown) => void;
 }
 
 const URL_VAR = 'OMNICOREAGENT_BACKGROUND_TASK_STORE_URL';
@@ -20,34 +39,65 @@ export const DEFAULT_MONGO_COLLECTION_PREFIX = 'omnicoreagent_background';
  * Opens the stores the config selects. Adapter modules (and their driver packages) are imported here only when
  * selected, so an in-memory deployment never loads pg, mysql2, ioredis or mongodb.
  */
-export async function openStores(config: TaskStoreConfig): Promise<StoreBundle> {
+export async function openStores(config: TaskStoreConfig, options: OpenStoresOptions = {}): Promise<StoreBundle> {
+  const telemetryOptions = {
+    ...(options.telemetryRetention === undefined ? {} : { retention: options.telemetryRetention }),
+    ...(options.onError === undefined ? {} : { onError: options.onError }),
+  };
+  const pollingOptions = {
+    ...(options.telemetryPollMs === undefined ? {} : { intervalMs: options.telemetryPollMs }),
+    ...(options.onError === undefined ? {} : { onError: options.onError }),
+  };
   switch (config.backend) {
     case 'in_memory':
-      return { backend: 'in_memory', sessions: null, close: async () => undefined };
+      return { backend: 'in_memory', sessions: null, telemetry: null, telemetryNotifier: null, close: async () => undefined };
     case 'sql': {
       const { openSqlDatabase } = await import('../stores/sql/sql-database.ts');
       const { migrateToLatest, tableNames } = await import('../stores/sql/sql-migrations.ts');
       const { SqlSessionStore } = await import('../stores/sql/sql-session-store.ts');
-      const database = await openSqlDatabase({ url: config.url ?? DEFAULT_SQL_URL, variable: URL_VAR, connectTimeoutSeconds: config.connectTimeout ?? null });
+      const { SqlTelemetryStore } = await import('../stores/sql/sql-telemetry-store.ts');
+      const { PollingTelemetryNotifier } = await import('../telemetry/polling-telemetry-notifier.ts');
+      const url = config.url ?? DEFAULT_SQL_URL;
+      const database = await openSqlDatabase({ url, variable: URL_VAR, connectTimeoutSeconds: config.connectTimeout ?? null });
       const prefix = config.prefix ?? '';
       try {
         await migrateToLatest(database.db, database.dialect, prefix);
       } catch (error) {
         await database.close();
-        throw error;
+        throw new ConfigError([`${URL_VAR}: cannot prepare the tables at ${redactUrl(url)}: ${reasonOf(error)}`]);
       }
       const tables = tableNames(prefix);
-      return { backend: 'sql', sessions: new SqlSessionStore(database.db, tables), close: () => database.close() };
+      const telemetry = new SqlTelemetryStore(database.db, database.dialect, tables, telemetryOptions);
+      const telemetryNotifier = new PollingTelemetryNotifier(telemetry, pollingOptions);
+      return {
+        backend: 'sql',
+        sessions: new SqlSessionStore(database.db, tables, database.dialect),
+        telemetry,
+        telemetryNotifier,
+        close: async () => {
+          await telemetryNotifier.close();
+          await telemetry.close();
+          await database.close();
+        },
+      };
     }
     case 'redis': {
       const { openRedis } = await import('../stores/redis/redis-connection.ts');
       const { RedisSessionStore } = await import('../stores/redis/redis-session-store.ts');
+      const { RedisTelemetryStore } = await import('../stores/redis/redis-telemetry-store.ts');
+      const { RedisTelemetryNotifier } = await import('../stores/redis/redis-telemetry-notifier.ts');
       const redis = await openRedis({ url: config.url, variable: URL_VAR, connectTimeoutSeconds: config.connectTimeout ?? null });
       const prefix = config.prefix ?? DEFAULT_REDIS_PREFIX;
+      const telemetry = new RedisTelemetryStore(redis, prefix, telemetryOptions);
+      const telemetryNotifier = new RedisTelemetryNotifier(redis, prefix, options.onError === undefined ? {} : { onError: options.onError });
       return {
         backend: 'redis',
         sessions: new RedisSessionStore(redis, prefix),
+        telemetry,
+        telemetryNotifier,
         close: async () => {
+          await telemetryNotifier.close();
+          await telemetry.close();
           await redis.quit().catch(() => redis.disconnect());
         },
       };
@@ -55,6 +105,8 @@ export async function openStores(config: TaskStoreConfig): Promise<StoreBundle> 
     case 'mongodb': {
       const { openMongo } = await import('../stores/mongo/mongo-connection.ts');
       const { MongoSessionStore } = await import('../stores/mongo/mongo-session-store.ts');
+      const { MongoTelemetryStore } = await import('../stores/mongo/mongo-telemetry-store.ts');
+      const { PollingTelemetryNotifier } = await import('../telemetry/polling-telemetry-notifier.ts');
       const { client, db } = await openMongo({
         uri: config.uri,
         database: config.database,
@@ -63,8 +115,25 @@ export async function openStores(config: TaskStoreConfig): Promise<StoreBundle> 
       });
       const prefix = config.collectionPrefix ?? DEFAULT_MONGO_COLLECTION_PREFIX;
       const sessions = new MongoSessionStore(db, prefix);
-      await sessions.ensureIndexes();
-      return { backend: 'mongodb', sessions, close: () => client.close() };
+      const telemetry = new MongoTelemetryStore(db, prefix, telemetryOptions);
+      try {
+        await Promise.all([sessions.ensureIndexes(), telemetry.ensureIndexes()]);
+      } catch (error) {
+        await client.close().catch(() => undefined);
+        throw new ConfigError([`${URI_VAR}: cannot create the indexes at ${redactUrl(config.uri)}: ${reasonOf(error)}`]);
+      }
+      const telemetryNotifier = new PollingTelemetryNotifier(telemetry, pollingOptions);
+      return {
+        backend: 'mongodb',
+        sessions,
+        telemetry,
+        telemetryNotifier,
+        close: async () => {
+          await telemetryNotifier.close();
+          await telemetry.close();
+          await client.close();
+        },
+      };
     }
   }
 }
