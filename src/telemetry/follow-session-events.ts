@@ -42,6 +42,7 @@ export class FollowOverflowError extends Error {
  * (never a silent drop). Back-pressure is the consumer's pace: nothing is read from the store until it asks.
  */
 export async function* followSessionEvents(options: FollowSessionOptions): AsyncGenerator<StoredEvent, FollowEnd, undefined> {
+  if (options.feed.watch !== undefined) return yield* followByReading(options, options.feed.watch.bind(options.feed));
   const { store, sessionId, signal } = options;
   const runId = options.runId ?? null;
   const limit = options.bufferLimit ?? FOLLOW_BUFFER_LIMIT;
@@ -100,6 +101,58 @@ export async function* followSessionEvents(options: FollowSessionOptions): Async
     }
   } finally {
     unsubscribe();
+    signal?.removeEventListener('abort', notify);
+  }
+}
+
+/**
+ * Following over a feed shared by several processes: every wake-up (another process stored events, or this one
+ * did) reads the store after the highest cursor yielded so far. The first read is the replay. Since a store makes
+ * a session's events visible in cursor order, reading "after the high-water cursor" neither skips nor repeats.
+ */
+async function* followByReading(
+  options: FollowSessionOptions,
+  watch: (sessionId: string, onChange: () => void) => () => void,
+): AsyncGenerator<StoredEvent, FollowEnd, undefined> {
+  const { store, sessionId, signal } = options;
+  const runId = options.runId ?? null;
+  const timeoutMs = options.replayTimeoutMs ?? REPLAY_TIMEOUT_MS;
+  let dirty = true;
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    const resolve = wake;
+    wake = null;
+    resolve?.();
+  };
+  const unwatch = watch(sessionId, () => {
+    dirty = true;
+    notify();
+  });
+  signal?.addEventListener('abort', notify);
+  try {
+    let high = options.afterCursor ?? 0;
+    while (true) {
+      if (signal?.aborted) return 'stopped';
+      if (!dirty) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        continue;
+      }
+      dirty = false;
+      const page = await within(
+        timeoutMs,
+        'reading stored events',
+        store.readEvents({ sessionId, afterCursor: high, limit: REPLAY_PAGE, ...(runId === null ? {} : { runId }) }),
+      );
+      for (const event of page) {
+        if (event.stream_cursor <= high) continue;
+        high = event.stream_cursor;
+        yield event;
+        if (runId !== null && SERVE_END_EVENT_TYPES.includes(event.event_type)) return 'run_ended';
+      }
+      if (page.length >= REPLAY_PAGE) dirty = true;
+    }
+  } finally {
+    unwatch();
     signal?.removeEventListener('abort', notify);
   }
 }

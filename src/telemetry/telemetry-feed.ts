@@ -11,6 +11,12 @@ export type FeedListener = (event: StoredEvent) => void;
 export interface TelemetryFeed {
   /** Returns the function that unsubscribes. */
   subscribe(sessionId: string, listener: FeedListener): () => void;
+  /**
+   * Present on a feed shared by several processes: wakes `onChange` whenever any process may have stored events of
+   * the session, and at least once after the watch is live. A follower then reads the store after its own
+   * high-water cursor instead of taking events from `subscribe`, so nothing is missed or repeated.
+   */
+  watch?(sessionId: string, onChange: () => void): () => void;
 }
 
 /** The in-process feed: the recorder publishes each event once the store has given it a cursor. */
