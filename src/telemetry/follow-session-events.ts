@@ -3,6 +3,16 @@ import { SERVE_END_EVENT_TYPES } from './serve-request-telemetry.ts';
 import type { TelemetryFeed } from './telemetry-feed.ts';
 import { eventRunId } from './wire-event.ts';
 
+/** Events after which a run's stream is complete: the serve request's end, or a background run's terminal event. */
+export const RUN_END_EVENT_TYPES: readonly string[] = [
+  ...SERVE_END_EVENT_TYPES,
+  'background_run_completed',
+  'background_run_failed',
+  'background_run_timeout',
+  'background_run_cancelled',
+  'background_run_skipped',
+];
+
 /** Live events a follower holds for a consumer that is not keeping up, before it gives up on it. */
 export const FOLLOW_BUFFER_LIMIT = 1_000;
 const REPLAY_PAGE = 500;
@@ -12,7 +22,7 @@ export interface FollowSessionOptions {
   readonly store: TelemetryStore;
   readonly feed: TelemetryFeed;
   readonly sessionId: string;
-  /** Only this run's events; the follow ends after the run's end event (`serve_request_end` / `_error`). */
+  /** Only this run's events; the follow ends after the run's end event (RUN_END_EVENT_TYPES). */
   readonly runId?: string | null;
   /** Replays events strictly after this cursor (0 or absent: the session's whole retained log). */
   readonly afterCursor?: number;
@@ -65,9 +75,10 @@ export async function* followSessionEvents(options: FollowSessionOptions): Async
     notify();
   });
   signal?.addEventListener('abort', notify);
-  const ends = (event: StoredEvent) => runId !== null && SERVE_END_EVENT_TYPES.includes(event.event_type);
+  const ends = (event: StoredEvent) => runId !== null && RUN_END_EVENT_TYPES.includes(event.event_type);
   const timeoutMs = options.replayTimeoutMs ?? REPLAY_TIMEOUT_MS;
   try {
+    if (runId !== null && (await nothingLeft(store, sessionId, runId, options.afterCursor ?? 0, timeoutMs))) return 'run_ended';
     let high = options.afterCursor ?? 0;
     const snapshot = await within(timeoutMs, 'reading the stream position', store.latestCursor(sessionId));
     replay: while (high < snapshot) {
@@ -130,6 +141,7 @@ async function* followByReading(
   });
   signal?.addEventListener('abort', notify);
   try {
+    if (runId !== null && (await nothingLeft(store, sessionId, runId, options.afterCursor ?? 0, timeoutMs))) return 'run_ended';
     let high = options.afterCursor ?? 0;
     while (true) {
       if (signal?.aborted) return 'stopped';
@@ -147,7 +159,7 @@ async function* followByReading(
         if (event.stream_cursor <= high) continue;
         high = event.stream_cursor;
         yield event;
-        if (runId !== null && SERVE_END_EVENT_TYPES.includes(event.event_type)) return 'run_ended';
+        if (runId !== null && RUN_END_EVENT_TYPES.includes(event.event_type)) return 'run_ended';
       }
       if (page.length >= REPLAY_PAGE) dirty = true;
     }
@@ -155,6 +167,18 @@ async function* followByReading(
     unwatch();
     signal?.removeEventListener('abort', notify);
   }
+}
+
+/**
+ * True when a run's stream has nothing more to give: the run ended at or before the resume point (a client that
+ * already holds the last event), or the session has no event of that run at all. Run ids are minted by the server
+ * and its first event is stored before anyone can learn the id, so an unknown id will never start.
+ */
+async function nothingLeft(store: TelemetryStore, sessionId: string, runId: string, afterCursor: number, timeoutMs: number): Promise<boolean> {
+  const [end] = await within(timeoutMs, 'looking up the run', store.readEvents({ sessionId, runId, eventTypes: RUN_END_EVENT_TYPES, limit: 1 }));
+  if (end !== undefined) return end.stream_cursor <= afterCursor;
+  const [any] = await within(timeoutMs, 'looking up the run', store.readEvents({ sessionId, runId, limit: 1 }));
+  return any === undefined;
 }
 
 async function within<T>(timeoutMs: number, what: string, work: Promise<T>): Promise<T> {
