@@ -16,12 +16,15 @@ export type MisfirePolicy = (typeof MISFIRE_POLICIES)[number];
 /** The field each schedule type takes; the other types must leave it unset. */
 const OWN_FIELD = { interval: 'seconds', cron: 'expression', once: 'run_at' } as const;
 
+export const MAX_INTERVAL_SECONDS = 10 * 365 * 24 * 3600;
+
 const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((value) => value ?? null);
 
 export const ScheduleSpecSchema = z
   .strictObject({
     type: z.enum(SCHEDULE_TYPES),
-    seconds: optional(z.number().gt(0)),
+    // Ten years: longer intervals are a mistake, and they overflow date arithmetic long before they are useful.
+    seconds: optional(z.number().gt(0).lte(MAX_INTERVAL_SECONDS)),
     expression: optional(z.string()),
     run_at: optional(utcDateTime('run_at')),
     timezone: z
@@ -30,7 +33,7 @@ export const ScheduleSpecSchema = z
       .default('UTC'),
     start_at: optional(utcDateTime('start_at')),
     end_at: optional(utcDateTime('end_at')),
-    jitter_seconds: optional(z.number().gte(0)),
+    jitter_seconds: optional(z.number().gte(0).lte(MAX_INTERVAL_SECONDS)),
     misfire_policy: z.enum(MISFIRE_POLICIES).default('skip_missed'),
   })
   .superRefine((spec, ctx) => {

@@ -1,5 +1,11 @@
 import { z } from 'zod';
 
+/**
+ * Schedules are refused past this instant: beyond year 9999 an ISO string gains a sign and six digits, which
+ * neither this parser nor most clients read back, and no real schedule needs it.
+ */
+export const LATEST_SCHEDULE_MS = Date.UTC(9000, 0, 1);
+
 const ISO_LIKE =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
@@ -37,6 +43,10 @@ export function utcDateTime(field: string): z.ZodType<string, string> {
     const parsed = parseUtcDateTime(text);
     if (parsed === null) {
       ctx.addIssue({ code: 'custom', message: `${field} must be an ISO 8601 date-time such as 2025-01-31T09:00:00Z` });
+      return z.NEVER;
+    }
+    if (Date.parse(parsed) >= LATEST_SCHEDULE_MS) {
+      ctx.addIssue({ code: 'custom', message: `${field} must be before 9000-01-01T00:00:00Z` });
       return z.NEVER;
     }
     return parsed;

@@ -91,6 +91,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
         method: route.method,
         url: (route.prefixed === false ? '' : config.apiPrefix) + route.path,
         schema: routeDocs(route),
+        // Before the body is even parsed: a switched-off feature answers every request the same way.
+        ...(route.available === undefined ? {} : { onRequest: async () => route.available!(context) }),
         handler: async (request, reply) => dispatch(route, request, reply, context, timeout),
       });
     }

@@ -27,6 +27,11 @@ interface RouteBase<B, Q, P> {
   readonly errors: readonly ErrorCode[];
   /** True for routes that start an agent run: they take an admission slot. */
   readonly startsRun?: boolean;
+  /**
+   * Throws (an OmniError) when the feature behind the route is switched off. Checked before the request is
+   * validated, so a disabled feature answers the same way to every request, good or bad.
+   */
+  readonly available?: (context: ServeContext) => void;
 }
 
 export interface JsonRoute<B = unknown, Q = unknown, P = unknown> extends RouteBase<B, Q, P> {

@@ -16,13 +16,16 @@ afterEach(async () => {
 const manualTask = (extra: Record<string, unknown> = {}) => ({ task_id: 'digest', query: 'Write the digest', schedule: { type: 'manual' }, ...extra });
 
 describe('background API: disabled', () => {
-  it('answers 503 on every /background route, before and after validation-free routes alike', async () => {
+  it('answers 503 on every /background route, whatever the request (before validation, unlike the reference)', async () => {
     const server = serve(new ScriptedAgent(), { backgroundEnabled: false });
     for (const route of BACKGROUND_ROUTES) {
-      const url = route.path.replace(/:(\w+)/g, 'x1');
-      // A valid body where the route needs one: validation comes first, as in the reference.
-      const payload = route.path === '/background/tasks' && route.method === 'POST' ? manualTask() : route.body !== undefined && route.method !== 'POST' ? {} : route.path === '/background/agents' ? {} : undefined;
-      const res = await server.app.inject({ method: route.method, url, ...(payload === undefined ? {} : { payload }) });
+      const url = `${route.path.replace(/:(\w+)/g, 'bad id')}?limit=0&status=bogus`;
+      const payload = route.method === 'GET' || route.method === 'DELETE' ? undefined : '{"not": valid json';
+      const res = await server.app.inject({
+        method: route.method,
+        url,
+        ...(payload === undefined ? {} : { payload, headers: { 'content-type': 'application/json' } }),
+      });
       expect(res.statusCode, `${route.method} ${url}`).toBe(503);
       expect(res.json()).toEqual({ detail: 'Background execution is disabled' });
     }
@@ -285,5 +288,21 @@ describe('background API: agents built from a spec', () => {
     await bg.request('POST', '/background/tasks', manualTask({ agent_id: 'empty' }));
     const done = await bg.request('POST', '/background/tasks/digest/run', { wait: true });
     expect(done.body).toMatchObject({ status: 'failed', error: 'agent missing' });
+  });
+});
+
+describe('background API: schedules at the edges of time', () => {
+  it('refuses intervals past ten years and dates past year 9000 with a 422 naming the field', async () => {
+    const server = serve(new ScriptedAgent(), { backgroundStartWorker: false });
+    for (const [schedule, field] of [
+      [{ type: 'interval', seconds: 1e13 }, 'seconds'],
+      [{ type: 'interval', seconds: 60, start_at: '9999-12-31T23:59:59Z' }, 'start_at'],
+      [{ type: 'once', run_at: '9500-01-01T00:00:00Z' }, 'run_at'],
+    ] as const) {
+      const res = await server.app.inject({ method: 'POST', url: '/background/tasks', payload: manualTask({ task_id: `edge-${field}`, schedule }) });
+      expect(res.statusCode, JSON.stringify(schedule)).toBe(422);
+      expect(JSON.stringify(res.json().detail)).toContain(field);
+    }
+    await server.stop();
   });
 });

@@ -201,4 +201,4 @@ export const BACKGROUND_ROUTES: readonly RouteDefinition[] = [
   createTaskRoute, listTasksRoute, getTaskRoute, taskStatusRoute, patchTaskRoute, runTaskRoute,
   pauseTaskRoute, resumeTaskRoute, deleteTaskRoute,
   listRunsRoute, getRunRoute, runAttemptsRoute, runEventsRoute, runWorkspaceRoute, cancelRunRoute, resumeRunRoute,
-];
+].map((route) => ({ ...route, available: (context: ServeContext) => void background(context) }));
