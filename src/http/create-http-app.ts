@@ -49,8 +49,6 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : newId('req');
     },
     return503OnClosing: true,
-    // Long enough for any id the schemas accept, so a too-long id gets the schema's 422 instead of a router error.
-    maxParamLength: 1024,
     // Router-level failures (a bad URL encoding, a parameter past maxParamLength) go through the error catalogue too.
     frameworkErrors: (error, request, reply) => {
       void handleError(error, request, reply);
@@ -59,7 +57,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     clientErrorHandler: answerClientError,
     forceCloseConnections: false,
     // Exact paths only: the public-path check relies on the router never resolving a variant spelling.
-    routerOptions: { ignoreDuplicateSlashes: false, ignoreTrailingSlash: false, caseSensitive: true },
+    // maxParamLength: long enough for any id the schemas accept, so a too-long id gets the schema's 422.
+    routerOptions: { ignoreDuplicateSlashes: false, ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 1024 },
   });
 
   // Requests are validated by the routes' zod schemas; Fastify gets the JSON Schemas only to document them.
