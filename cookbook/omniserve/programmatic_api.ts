@@ -71,6 +71,7 @@ export const SERVE_OPTIONS = {
   backgroundTaskStoreConnectTimeout: 10, // OMNICOREAGENT_BACKGROUND_TASK_STORE_CONNECT_TIMEOUT (seconds)
   backgroundStartWorker: true, // OMNICOREAGENT_BACKGROUND_START_WORKER
   backgroundMaxConcurrentRuns: 4, // OMNICOREAGENT_BACKGROUND_MAX_CONCURRENT_RUNS (0 = no limit)
+  backgroundLeaseSeconds: 30, // OMNICOREAGENT_BACKGROUND_LEASE_SECONDS (a dead process's runs are recovered after it)
 
   // Per-run workspaces (files a background run reads and writes)
   workspaceBackend: 'local', // OMNICOREAGENT_WORKSPACE_BACKEND

@@ -53,7 +53,9 @@ export class OmniCoreAgent implements ServableAgent {
   readonly localTools: ToolRegistry;
   readonly mcpTools: readonly McpServerConfig[];
   readonly #model: ReturnType<typeof createLanguageModel>;
-  readonly #sessions: SessionStore;
+  #sessions: SessionStore;
+  /** True when the caller chose the session store: the server's durable one is then declined. */
+  readonly #ownSessionStore: boolean;
   readonly #sessionLocks = new KeyedMutex();
   // Created on first connect: the MCP SDK is only loaded by agents that configure MCP servers.
   #mcp: McpConnectionManager | null = null;
@@ -99,6 +101,12 @@ export class OmniCoreAgent implements ServableAgent {
     this.mcpTools = mcpTools;
     this.#model = model;
     this.#sessions = options.sessionStore ?? new MemorySessionStore();
+    this.#ownSessionStore = options.sessionStore !== undefined;
+  }
+
+  /** Keeps conversations in the server's durable store, unless this agent was given a `sessionStore` of its own. */
+  attachSessionStore(store: SessionStore): void {
+    if (!this.#ownSessionStore) this.#sessions = store;
   }
 
   generateSessionId(): string {

@@ -1,3 +1,4 @@
+import type { SessionStore } from '../stores/types.ts';
 import type { TelemetryEvent } from '../telemetry/telemetry-event.ts';
 
 /** What the server passes to `agent.run`. */
@@ -71,5 +72,11 @@ export interface ServableAgent {
   mcpServerStatus?(): Record<string, McpServerStatus>;
   /** False while the agent is still starting. Absent means initialized. */
   readonly initialized?: boolean;
+  /**
+   * Offered, at start-up and before any run, the session store of the server's durable backend (spec 2.3), so
+   * conversations survive restarts and are shared by every process. An agent that keeps its memory elsewhere (it
+   * was given its own store) ignores it.
+   */
+  attachSessionStore?(store: SessionStore): void;
   cleanup?(): Promise<void>;
 }

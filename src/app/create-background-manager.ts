@@ -4,7 +4,6 @@ import type { BackgroundLogger } from '../background/run-event-sink.ts';
 import type { BackgroundTelemetryTarget } from '../background/background-run-telemetry.ts';
 import type { TaskStore } from '../background/task-store.ts';
 import type { OmniServeConfig } from '../config/serve-config.ts';
-import { resolveTaskStoreConfig } from '../config/task-store-config.ts';
 import { ConfigError } from '../core/errors.ts';
 import { MemoryTaskStore } from '../stores/memory/memory-task-store.ts';
 import type { TelemetryRecorder } from '../telemetry/telemetry-recorder.ts';
@@ -17,12 +16,14 @@ export interface BackgroundWiring {
   /** The server's telemetry, read when the first run event is written (so it may be built after the manager). */
   readonly telemetry: () => TelemetryRecorder;
   readonly logger: BackgroundLogger;
+  /** The task store of the configured backend (spec 2.3); a new in-memory one when not given. */
+  readonly store?: TaskStore;
   /** Overrides for embedding and tests (a store, a clock, a workspace, an agent factory...). */
   readonly overrides?: Partial<BackgroundManagerOptions>;
 }
 
 /**
- * The background manager for a server configuration: its task store (spec 2.3), run workspace (spec 10) and
+ * The background manager for a server configuration: its task store, run workspace (spec 10), lease and
  * telemetry. Null when background execution is disabled.
  */
 export function createBackgroundManager(config: OmniServeConfig, wiring: BackgroundWiring): BackgroundManager | null {
@@ -36,23 +37,15 @@ export function createBackgroundManager(config: OmniServeConfig, wiring: Backgro
   return new BackgroundManager({
     defaultAgentId: config.backgroundAgentId,
     maxConcurrentRuns: config.backgroundMaxConcurrentRuns,
+    leaseMs: config.backgroundLeaseSeconds * 1000,
     telemetry,
     agentTelemetry: (run) => wiring.telemetry().watchRun(run),
     logger: wiring.logger,
     ...(wiring.localTools ? { localTools: wiring.localTools } : {}),
     ...overrides,
-    store: overrides.store ?? createTaskStore(config),
+    store: overrides.store ?? wiring.store ?? new MemoryTaskStore(),
     workspace: overrides.workspace === undefined ? createWorkspace(config) : overrides.workspace,
   });
-}
-
-function createTaskStore(config: OmniServeConfig): TaskStore {
-  const store = resolveTaskStoreConfig(config);
-  if (store.backend === 'in_memory') return new MemoryTaskStore();
-  throw new ConfigError([
-    `OMNICOREAGENT_BACKGROUND_TASK_STORE=${store.backend} is not available in this version yet; use in_memory ` +
-      '(or set OMNICOREAGENT_BACKGROUND_ENABLED=false)',
-  ]);
 }
 
 function createWorkspace(config: OmniServeConfig): Workspace {

@@ -4,6 +4,7 @@ import type { ServableAgent } from '../agent/servable-agent.ts';
 import type { ToolRegistry } from '../agent/tool-registry.ts';
 import type { BackgroundManagerOptions } from '../background/background-manager.ts';
 import { loadServeConfig, type OmniServeConfig, type OmniServeOptions } from '../config/serve-config.ts';
+import { resolveTaskStoreConfig, type TaskStoreConfig } from '../config/task-store-config.ts';
 import { ConfigError, OmniError } from '../core/errors.ts';
 import { RunAdmission } from '../http/admission/run-admission.ts';
 import { createHttpApp, pinoLevel } from '../http/create-http-app.ts';
@@ -14,8 +15,11 @@ import { ServedAgent } from '../http/served-agent.ts';
 import { scrubSecrets } from '../llm/scrub-secrets.ts';
 import { MemoryTelemetryStore } from '../stores/memory/memory-telemetry-store.ts';
 import { OtlpTraceExporter } from '../telemetry/otlp-trace-exporter.ts';
-import { TelemetryRecorder } from '../telemetry/telemetry-recorder.ts';
+import { SharedTelemetryFeed } from '../telemetry/shared-telemetry-feed.ts';
+import { TelemetryRecorder, type TelemetryErrorReporter, type TraceExporter } from '../telemetry/telemetry-recorder.ts';
 import { createBackgroundManager } from './create-background-manager.ts';
+import { openStores, type StoreBundle } from './open-stores.ts';
+import { StartupTaskStore } from './startup-task-store.ts';
 
 export interface OmniServeExtras {
   /** Environment to read settings from; `process.env` unless given (tests pass their own). */
@@ -36,6 +40,9 @@ const FLUSH_MS = 1_000;
 
 type CleanupStep = readonly [what: string, run: () => Promise<void>];
 
+/** The context as this class holds it: start-up swaps in the durable backend's telemetry. */
+type MutableContext = { -readonly [K in keyof ServeContext]: ServeContext[K] };
+
 /**
  * The composition root: config -> agent -> HTTP app, and the server's start/stop lifecycle.
  * `app` is the Fastify instance, usable with `inject()` without listening.
@@ -49,7 +56,14 @@ export class OmniServe {
   readonly config: OmniServeConfig;
   readonly app: FastifyInstance;
   readonly logger: Logger | false;
-  readonly #context: ServeContext;
+  readonly #context: MutableContext;
+  /** Which backend keeps tasks, telemetry and conversations (spec 2.3); a durable one is opened at start-up. */
+  readonly #storeConfig: TaskStoreConfig;
+  /** The background manager's store until start-up attaches the durable backend's; null for the in-memory backend. */
+  readonly #startupTasks: StartupTaskStore | null;
+  readonly #traceExporter: TraceExporter | null;
+  readonly #reportTelemetryError: TelemetryErrorReporter;
+  #stores: StoreBundle | null = null;
   readonly #state: ServerState;
   /** Responses not finished yet (any route, inject included): shutdown waits for these. */
   readonly #inFlight = new Set<FastifyReply['raw']>();
@@ -65,6 +79,7 @@ export class OmniServe {
   constructor(agent: ServableAgent, options: OmniServeOptions = {}, extras: OmniServeExtras = {}) {
     // Config first: a bad setting must fail before anything touches the agent.
     this.config = loadServeConfig(options, extras.env);
+    this.#storeConfig = resolveTaskStoreConfig(this.config);
     const served = new ServedAgent(agent);
     this.logger = extras.logger ?? pino({ level: pinoLevel(this.config.logLevel), base: { service: 'omniserve' } });
     this.#state = { startedAt: performance.now(), startupComplete: false, draining: false };
@@ -72,21 +87,31 @@ export class OmniServe {
       maxConcurrentRuns: this.config.maxConcurrentRuns,
       waitSeconds: this.config.runAdmissionWaitSeconds,
     });
+    this.#reportTelemetryError = (message, error) => {
+      const detail = error === null || error === undefined ? undefined : scrubSecrets(error instanceof Error ? error.message : String(error));
+      this.app.log.warn(detail === undefined ? {} : { err: { type: (error as Error | null)?.name, message: detail } }, message);
+    };
+    const endpoint = this.config.otlpEndpoint;
+    this.#traceExporter = endpoint === null ? null : new OtlpTraceExporter({ endpoint, onError: this.#reportTelemetryError });
+    const durableTasks = this.config.backgroundEnabled && this.#storeConfig.backend !== 'in_memory' && extras.background?.store === undefined;
+    this.#startupTasks = durableTasks ? new StartupTaskStore() : null;
     this.#context = {
       agent: served,
       config: this.config,
       state: this.#state,
       admission,
       metrics: new ServeMetrics({ admission: () => admission.snapshot() }),
-      telemetry: createTelemetry(this.config, (message, error) => {
-        const detail = error === null || error === undefined ? undefined : scrubSecrets(error instanceof Error ? error.message : String(error));
-        this.app.log.warn(detail === undefined ? {} : { err: { type: (error as Error | null)?.name, message: detail } }, message);
+      telemetry: new TelemetryRecorder({
+        store: new MemoryTelemetryStore({ maxTraces: this.config.telemetryMaxTraces, maxEvents: this.config.telemetryMaxEvents }),
+        exporter: this.#traceExporter,
+        onError: this.#reportTelemetryError,
       }),
       background: createBackgroundManager(this.config, {
         telemetry: () => this.#context.telemetry,
         logger: { warn: (details, message) => this.app.log.warn(details, message), error: (details, message) => this.app.log.error(details, message) },
         ...(extras.localToolsRegistry ? { localTools: extras.localToolsRegistry } : {}),
         ...(extras.background ? { overrides: extras.background } : {}),
+        ...(this.#startupTasks === null ? {} : { store: this.#startupTasks }),
       }),
       openStreams: new Set(),
     };
@@ -97,6 +122,8 @@ export class OmniServe {
       ['background', async () => this.#context.background?.shutdown(this.config.shutdownGraceSeconds * 1000)],
       ['telemetry', () => this.#context.telemetry.close()],
       ['agent', () => served.cleanup()],
+      // Last: the connection every store of the backend shares.
+      ['stores', async () => this.#stores?.close()],
     ];
     this.app = createHttpApp({ context: this.#context, routes: API_ROUTES, logger: this.logger });
     this.app.addHook('onRequest', async (request, reply) => this.#admit(request, reply));
@@ -207,6 +234,7 @@ export class OmniServe {
 
   async #startup(): Promise<void> {
     this.#state.startedAt = performance.now();
+    await this.#openStores();
     await this.#context.agent.connect();
     for (const [name, server] of Object.entries(this.#context.agent.mcpServers())) {
       // /ready says false either way; the log says which server and why, for whoever reads it at 3 a.m.
@@ -219,6 +247,39 @@ export class OmniServe {
       if (this.config.backgroundStartWorker) background.start();
     }
     this.#state.startupComplete = true;
+  }
+
+  /**
+   * Opens the configured durable backend (spec 2.3), failing start-up with the connection problem, and hands its
+   * stores out: telemetry (with a feed that follows other processes' events), the agent's conversation memory, and
+   * the background manager's task store.
+   */
+  async #openStores(): Promise<void> {
+    const config = this.#storeConfig;
+    if (config.backend === 'in_memory') return;
+    const stores = await openStores(config, {
+      telemetryRetention: { maxTraces: this.config.telemetryMaxTraces, maxEvents: this.config.telemetryMaxEvents },
+      onError: this.#reportTelemetryError,
+    });
+    this.#stores = stores;
+    if (this.#startupTasks !== null && this.#context.background) {
+      if (stores.tasks === null) {
+        throw new ConfigError([
+          `OMNICOREAGENT_BACKGROUND_TASK_STORE=${config.backend}: background tasks cannot be kept in ${config.backend} in ` +
+            'this version yet; use sql or in_memory (or set OMNICOREAGENT_BACKGROUND_ENABLED=false)',
+        ]);
+      }
+      this.#startupTasks.attach(stores.tasks);
+    }
+    if (stores.telemetry !== null) {
+      this.#context.telemetry = new TelemetryRecorder({
+        store: stores.telemetry,
+        ...(stores.telemetryNotifier === null ? {} : { feed: new SharedTelemetryFeed(stores.telemetryNotifier) }),
+        exporter: this.#traceExporter,
+        onError: this.#reportTelemetryError,
+      });
+    }
+    if (stores.sessions !== null) this.#context.agent.attachSessionStore(stores.sessions);
   }
 
   /** Runs once, however the server closes (stop, bare `app.close()`, failed start). */
@@ -252,11 +313,4 @@ function checkBindAddress(host: unknown, port: unknown): void {
     problems.push(`OMNICOREAGENT_SERVE_PORT must be between 1 and 65535 (or 0 for any free port), got ${String(port)}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
-}
-
-/** The in-memory telemetry store, bounded by the config, plus the OTLP exporter when an endpoint is configured. */
-function createTelemetry(config: OmniServeConfig, onError: (message: string, error: unknown) => void): TelemetryRecorder {
-  const store = new MemoryTelemetryStore({ maxTraces: config.telemetryMaxTraces, maxEvents: config.telemetryMaxEvents });
-  const exporter = config.otlpEndpoint === null ? null : new OtlpTraceExporter({ endpoint: config.otlpEndpoint, onError });
-  return new TelemetryRecorder({ store, exporter, onError });
 }

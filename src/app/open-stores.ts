@@ -1,3 +1,4 @@
+import type { TaskStore } from '../background/task-store.ts';
 import type { TaskStoreConfig } from '../config/task-store-config.ts';
 import { ConfigError } from '../core/errors.ts';
 import { reasonOf, redactUrl } from '../stores/store-connection-error.ts';
@@ -16,6 +17,11 @@ export interface StoreBundle {
    * session's latest cursor for SQL and MongoDB. Null for the in-memory backend (the in-process feed suffices).
    */
   readonly telemetryNotifier: TelemetryNotifier | null;
+  /**
+   * The background task store on this backend. Null for the in-memory backend (the server builds its own), and for
+   * a backend whose task store adapter is not available yet (start-up then refuses it, saying so).
+   */
+  readonly tasks: TaskStore | null;
   close(): Promise<void>;
 }
 
@@ -50,12 +56,13 @@ export async function openStores(config: TaskStoreConfig, options: OpenStoresOpt
   };
   switch (config.backend) {
     case 'in_memory':
-      return { backend: 'in_memory', sessions: null, telemetry: null, telemetryNotifier: null, close: async () => undefined };
+      return { backend: 'in_memory', sessions: null, telemetry: null, telemetryNotifier: null, tasks: null, close: async () => undefined };
     case 'sql': {
       const { openSqlDatabase } = await import('../stores/sql/sql-database.ts');
       const { migrateToLatest, tableNames } = await import('../stores/sql/sql-migrations.ts');
       const { SqlSessionStore } = await import('../stores/sql/sql-session-store.ts');
       const { SqlTelemetryStore } = await import('../stores/sql/sql-telemetry-store.ts');
+      const { SqlTaskStore } = await import('../stores/sql/sql-task-store.ts');
       const { PollingTelemetryNotifier } = await import('../telemetry/polling-telemetry-notifier.ts');
       const url = config.url ?? DEFAULT_SQL_URL;
       const database = await openSqlDatabase({ url, variable: URL_VAR, connectTimeoutSeconds: config.connectTimeout ?? null });
@@ -72,6 +79,7 @@ export async function openStores(config: TaskStoreConfig, options: OpenStoresOpt
       return {
         backend: 'sql',
         sessions: new SqlSessionStore(database.db, tables, database.dialect),
+        tasks: new SqlTaskStore(database.db, database.dialect, tables),
         telemetry,
         telemetryNotifier,
         close: async () => {
@@ -86,6 +94,7 @@ export async function openStores(config: TaskStoreConfig, options: OpenStoresOpt
       const { RedisSessionStore } = await import('../stores/redis/redis-session-store.ts');
       const { RedisTelemetryStore } = await import('../stores/redis/redis-telemetry-store.ts');
       const { RedisTelemetryNotifier } = await import('../stores/redis/redis-telemetry-notifier.ts');
+      const { RedisTaskStore } = await import('../stores/redis/redis-task-store.ts');
       const redis = await openRedis({ url: config.url, variable: URL_VAR, connectTimeoutSeconds: config.connectTimeout ?? null });
       const prefix = config.prefix ?? DEFAULT_REDIS_PREFIX;
       const telemetry = new RedisTelemetryStore(redis, prefix, telemetryOptions);
@@ -93,6 +102,7 @@ export async function openStores(config: TaskStoreConfig, options: OpenStoresOpt
       return {
         backend: 'redis',
         sessions: new RedisSessionStore(redis, prefix),
+        tasks: new RedisTaskStore(redis, prefix),
         telemetry,
         telemetryNotifier,
         close: async () => {
@@ -106,6 +116,7 @@ export async function openStores(config: TaskStoreConfig, options: OpenStoresOpt
       const { openMongo } = await import('../stores/mongo/mongo-connection.ts');
       const { MongoSessionStore } = await import('../stores/mongo/mongo-session-store.ts');
       const { MongoTelemetryStore } = await import('../stores/mongo/mongo-telemetry-store.ts');
+      const { MongoTaskStore } = await import('../stores/mongo/mongo-task-store.ts');
       const { PollingTelemetryNotifier } = await import('../telemetry/polling-telemetry-notifier.ts');
       const { client, db } = await openMongo({
         uri: config.uri,
@@ -116,8 +127,9 @@ export async function openStores(config: TaskStoreConfig, options: OpenStoresOpt
       const prefix = config.collectionPrefix ?? DEFAULT_MONGO_COLLECTION_PREFIX;
       const sessions = new MongoSessionStore(db, prefix);
       const telemetry = new MongoTelemetryStore(db, prefix, telemetryOptions);
+      const tasks = new MongoTaskStore(client, db, prefix);
       try {
-        await Promise.all([sessions.ensureIndexes(), telemetry.ensureIndexes()]);
+        await Promise.all([sessions.ensureIndexes(), telemetry.ensureIndexes(), tasks.prepare()]);
       } catch (error) {
         await client.close().catch(() => undefined);
         throw new ConfigError([`${URI_VAR}: cannot create the indexes at ${redactUrl(config.uri)}: ${reasonOf(error)}`]);
@@ -126,6 +138,7 @@ export async function openStores(config: TaskStoreConfig, options: OpenStoresOpt
       return {
         backend: 'mongodb',
         sessions,
+        tasks,
         telemetry,
         telemetryNotifier,
         close: async () => {

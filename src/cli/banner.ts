@@ -1,4 +1,5 @@
 import type { OmniServeConfig } from '../config/serve-config.ts';
+import { resolveTaskStoreConfig } from '../config/task-store-config.ts';
 
 export interface BannerInput {
   readonly agentName: string;
@@ -20,7 +21,7 @@ export function renderBanner({ agentName, config, sampleCurl }: BannerInput): st
     `  Auth:        ${config.authEnabled ? 'enabled (Bearer token)' : 'disabled'}`,
     `  Rate limit:  ${config.rateLimitEnabled ? `${config.rateLimitRequests} requests per ${config.rateLimitWindow} s` : 'disabled'}`,
     `  CORS:        ${config.corsEnabled ? config.corsOrigins.join(', ') : 'disabled'}`,
-    `  Background:  ${config.backgroundEnabled ? `enabled (store: ${typeof config.backgroundTaskStore === 'string' ? config.backgroundTaskStore : 'custom'})` : 'disabled'}`,
+    `  Background:  ${config.backgroundEnabled ? `enabled (store: ${resolveTaskStoreConfig(config).backend})` : 'disabled'}`,
   ];
   if (sampleCurl) {
     lines.push('', 'Try it:', `  curl -X POST ${api}/run/sync -H "Content-Type: application/json" -d '{"query": "Hello!"}'`);

@@ -89,6 +89,8 @@ export function applyServeConfigRules(draft: ConfigDraft, sink: ProblemSink): vo
   checkOtlpEndpoint(draft, complain);
   checkTaskStore(draft, sink);
   atLeast('backgroundMaxConcurrentRuns', 0, ' (0 means no limit)');
+  const lease = number('backgroundLeaseSeconds');
+  if (lease !== undefined && lease <= 0) complain('backgroundLeaseSeconds', 'must be greater than 0');
   checkWorkspace(draft, complain);
 }
 

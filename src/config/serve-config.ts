@@ -46,6 +46,11 @@ export interface OmniServeConfig {
   readonly backgroundStartWorker: boolean;
   /** Background runs executing at once in this process; 0 means no limit. */
   readonly backgroundMaxConcurrentRuns: number;
+  /**
+   * A worker's lease on a run it claimed, renewed every quarter of it; a process that dies holding one leaves the
+   * run to be recovered by another once it expires.
+   */
+  readonly backgroundLeaseSeconds: number;
   /** `local` (the only backend so far), `s3` or `r2`: trimmed, lower-cased. */
   readonly workspaceBackend: string;
   readonly workspaceDir: string;

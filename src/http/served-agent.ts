@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AgentMetrics, AgentRunOptions, McpServerStatus, ServableAgent, ToolDescription } from '../agent/servable-agent.ts';
+import type { SessionStore } from '../stores/types.ts';
 
 /** The wire form of a finished run (spec 3.3). */
 export interface RunResponseBody {
@@ -126,6 +127,11 @@ export class ServedAgent {
       typeof this.#agent.connectMcpServers === 'function' ? this.#agent.connectMcpServers() : undefined,
       typeof this.#agent.warmUp === 'function' ? this.#agent.warmUp() : undefined,
     ]);
+  }
+
+  /** Offers the server's durable session store (an agent without `attachSessionStore` keeps its own memory). */
+  attachSessionStore(store: SessionStore): void {
+    if (typeof this.#agent.attachSessionStore === 'function') this.#agent.attachSessionStore(store);
   }
 
   async cleanup(): Promise<void> {

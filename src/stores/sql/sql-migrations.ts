@@ -8,6 +8,13 @@ export function tableNames(prefix: string) {
     telemetryEvents: `${prefix}telemetry_events`,
     telemetryTraces: `${prefix}telemetry_traces`,
     telemetrySessions: `${prefix}telemetry_sessions`,
+    backgroundAgents: `${prefix}background_agents`,
+    backgroundTasks: `${prefix}background_tasks`,
+    backgroundScheduleStates: `${prefix}background_schedule_states`,
+    backgroundRuns: `${prefix}background_runs`,
+    backgroundAttempts: `${prefix}background_attempts`,
+    backgroundRunEvents: `${prefix}background_run_events`,
+    backgroundTaskLocks: `${prefix}background_task_locks`,
     migrations: `${prefix}omniserve_migrations`,
     migrationLock: `${prefix}omniserve_migration_lock`,
   } as const;
@@ -101,21 +108,110 @@ const MIGRATIONS: Readonly<Record<string, MigrationBuilder>> = {
         end`.execute(db);
     }
   },
+  '0003_background': async (db, t, dialect) => {
+    // Spec 6.6: each row is its key columns, `version` and the record as JSON, plus the columns queries filter and
+    // sort on. Ids and ISO times compare byte for byte in every dialect (they sort as text).
+    const text = (size: number) =>
+      dialect === 'mysql' ? sql.raw(`varchar(${size}) character set utf8mb4 collate utf8mb4_bin`) : dialect === 'postgres' ? sql.raw(`varchar(${size}) collate "C"`) : sql.raw(`varchar(${size})`);
+    const id = text(255);
+    const time = text(40);
+    const json = dialect === 'mysql' ? sql`longtext` : sql`text`;
+    const keyed = (table: string, key: string) =>
+      db.schema
+        .createTable(table)
+        .addColumn(key, id, (c) => c.primaryKey())
+        .addColumn('version', 'integer', (c) => c.notNull());
+    await keyed(t.backgroundAgents, 'agent_id').addColumn('data', json, (c) => c.notNull()).execute();
+    await keyed(t.backgroundTasks, 'task_id')
+      .addColumn('agent_id', id, (c) => c.notNull())
+      .addColumn('enabled', 'integer', (c) => c.notNull())
+      .addColumn('data', json, (c) => c.notNull())
+      .execute();
+    await keyed(t.backgroundScheduleStates, 'task_id')
+      .addColumn('paused', 'integer', (c) => c.notNull())
+      .addColumn('next_due_at', time)
+      .addColumn('data', json, (c) => c.notNull())
+      .execute();
+    // `exclusive`: the run waits while another run of its task holds it (any policy but allow_parallel).
+    // `occupant`: the task id while an exclusive run holds its task (claimed, running, awaiting), else null; unique,
+    // so two exclusive runs of one task can never hold it at once, whichever processes claim them.
+    await keyed(t.backgroundRuns, 'run_id')
+      .addColumn('task_id', id, (c) => c.notNull())
+      .addColumn('agent_id', id, (c) => c.notNull())
+      .addColumn('status', 'varchar(32)', (c) => c.notNull())
+      .addColumn('occurrence_id', id, (c) => c.notNull())
+      .addColumn('queued_at', time, (c) => c.notNull())
+      .addColumn('lease_expires_at', time)
+      .addColumn('exclusive', 'integer', (c) => c.notNull())
+      .addColumn('occupant', id)
+      .addColumn('last_sequence', 'integer', (c) => c.notNull())
+      .addColumn('data', json, (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable(t.backgroundAttempts)
+      .addColumn('run_id', id, (c) => c.notNull())
+      .addColumn('attempt_number', 'integer', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('data', json, (c) => c.notNull())
+      .addPrimaryKeyConstraint(`${t.backgroundAttempts}_run`, ['run_id', 'attempt_number'])
+      .execute();
+    // Lifecycle events numbered 1..n per run; the key refuses a sequence number given twice.
+    await db.schema
+      .createTable(t.backgroundRunEvents)
+      .addColumn('run_id', id, (c) => c.notNull())
+      .addColumn('sequence', 'integer', (c) => c.notNull())
+      .addColumn('data', json, (c) => c.notNull())
+      .addPrimaryKeyConstraint(`${t.backgroundRunEvents}_key`, ['run_id', 'sequence'])
+      .execute();
+    // One row per task with runs: admissions of a task's runs lock it, so overlap rules see every other run.
+    await db.schema.createTable(t.backgroundTaskLocks).addColumn('task_id', id, (c) => c.primaryKey()).execute();
+    const p = t.backgroundAgents.slice(0, -'background_agents'.length);
+    const index = async (name: string, table: string, columns: string[], unique = false) => {
+      const builder = db.schema.createIndex(`${p}${name}`).on(table).columns(columns);
+      await (unique ? builder.unique() : builder).execute();
+    };
+    await index('background_tasks_agent', t.backgroundTasks, ['agent_id', 'task_id']);
+    await index('background_schedules_due', t.backgroundScheduleStates, ['paused', 'next_due_at']);
+    await index('background_runs_claim', t.backgroundRuns, ['status', 'queued_at']);
+    await index('background_runs_task_status', t.backgroundRuns, ['task_id', 'status']);
+    await index('background_runs_occurrence', t.backgroundRuns, ['task_id', 'occurrence_id'], true);
+    await index('background_runs_lease', t.backgroundRuns, ['status', 'lease_expires_at']);
+    await index('background_runs_occupant', t.backgroundRuns, ['occupant'], true);
+    await index('background_runs_newest', t.backgroundRuns, ['queued_at', 'run_id']);
+  },
 };
 
-/** Applies every pending migration; concurrent starters are serialised by Kysely's migration lock. */
+/**
+ * Applies every pending migration; concurrent starters are serialised by Kysely's migration lock on PostgreSQL and
+ * MySQL. Kysely takes no lock on SQLite (it assumes one process), so there the whole run holds the file's write
+ * lock (`BEGIN IMMEDIATE`): processes starting together on one file take turns, and the later ones find nothing
+ * left to do.
+ */
 export async function migrateToLatest(db: Kysely<any>, dialect: SqlDialectName, prefix: string): Promise<void> {
   const tables = tableNames(prefix);
   const migrations: Record<string, Migration> = {};
   for (const [name, up] of Object.entries(MIGRATIONS)) migrations[name] = { up: (database) => up(database, tables, dialect) };
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: async () => migrations },
-    migrationTableName: tables.migrations,
-    migrationLockTableName: tables.migrationLock,
+  const migrate = async (database: Kysely<any>) => {
+    const migrator = new Migrator({
+      db: database,
+      provider: { getMigrations: async () => migrations },
+      migrationTableName: tables.migrations,
+      migrationLockTableName: tables.migrationLock,
+    });
+    const { error } = await migrator.migrateToLatest();
+    if (error) throw new Error(`database migration failed: ${(error as Error).message ?? String(error)}`);
+  };
+  if (dialect !== 'sqlite') return migrate(db);
+  await db.connection().execute(async (connection) => {
+    await sql`begin immediate`.execute(connection);
+    try {
+      await migrate(connection);
+      await sql`commit`.execute(connection);
+    } catch (error) {
+      await sql`rollback`.execute(connection).catch(() => undefined);
+      throw error;
+    }
   });
-  const { error } = await migrator.migrateToLatest();
-  if (error) throw new Error(`database migration failed: ${(error as Error).message ?? String(error)}`);
 }
 
 export { sql };
