@@ -31,6 +31,14 @@ const LOG_LEVELS: Record<string, string> = {
 
 const PROMETHEUS_PATH = '/prometheus';
 
+// A random process prefix and a counter: unique across processes, and no random bytes drawn per request.
+const REQUEST_ID_PREFIX = `${newId('req')}_`;
+let requestCount = 0;
+function nextRequestId(): string {
+  requestCount += 1;
+  return REQUEST_ID_PREFIX + requestCount.toString(36);
+}
+
 export function pinoLevel(level: string): string {
   return LOG_LEVELS[level] ?? 'info';
 }
@@ -46,7 +54,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     bodyLimit: config.bodyLimitBytes,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
-      return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : newId('req');
+      return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : nextRequestId();
     },
     return503OnClosing: true,
     // Router-level failures (a bad URL encoding, a parameter past maxParamLength) go through the error catalogue too.
@@ -171,19 +179,19 @@ async function dispatch(
   context: ServeContext,
   timeout: RequestTimeout | null,
 ) {
-  const controller = new AbortController();
-  reply.raw.on('close', () => {
-    if (!reply.raw.writableFinished) controller.abort(new Error('client disconnected'));
-  });
   // Past the request timeout the middleware has answered 504 already: the work is told to stop, nothing else is sent.
-  const deadline = timeout?.signal(request);
-  const timedOut = () => deadline?.aborted === true;
+  const timedOut = () => timeout?.timedOut(request) === true;
+  let signal: AbortSignal | undefined;
   const input: RouteInput = {
     params: parsePart('path', route.params, request.params),
     query: parsePart('query', route.query, request.query),
     body: parsePart('body', route.body, request.body),
     headers: request.headers,
-    signal: deadline === undefined ? controller.signal : AbortSignal.any([controller.signal, deadline]),
+    // Built on first use: most routes never read it, and abort signals are costly on a hot path.
+    get signal() {
+      signal ??= requestSignal(reply, timeout?.signal(request));
+      return signal;
+    },
   };
   // Validation comes first: a bad body is a 422 and never waits for, or takes, a run slot.
   let release: () => void = () => {};
@@ -228,6 +236,19 @@ async function dispatch(
       sse.end();
     });
   return reply.headers(SSE_HEADERS).send(sse.body);
+}
+
+/** Aborted when the client goes away before the answer is complete, or when the request's deadline passes. */
+function requestSignal(reply: FastifyReply, deadline: AbortSignal | undefined): AbortSignal {
+  const controller = new AbortController();
+  const gone = () => !reply.raw.writableFinished && (reply.raw.destroyed || reply.raw.closed);
+  if (gone()) controller.abort(new Error('client disconnected'));
+  else {
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) controller.abort(new Error('client disconnected'));
+    });
+  }
+  return deadline === undefined ? controller.signal : AbortSignal.any([controller.signal, deadline]);
 }
 
 function parsePart<T>(part: 'body' | 'query' | 'path', schema: z.ZodType<T> | undefined, value: unknown): T {

@@ -50,7 +50,7 @@ describe('request logging', () => {
     const { server, requestLines } = loggedServer();
     const plain = await server.app.inject({ method: 'GET', url: '/health' });
     const bad = await server.app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'has spaces and "quotes"' } });
-    for (const res of [plain, bad]) expect(res.headers['x-request-id']).toMatch(/^req_[0-9a-f]{32}$/);
+    for (const res of [plain, bad]) expect(res.headers['x-request-id']).toMatch(/^req_[0-9a-f]{32}_[0-9a-z]+$/);
     expect(plain.headers['x-request-id']).not.toBe(bad.headers['x-request-id']);
     await expect.poll(() => requestLines().map((line) => line['request_id'])).toEqual([
       plain.headers['x-request-id'],

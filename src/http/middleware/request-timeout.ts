@@ -17,6 +17,8 @@ export interface RequestTimeout {
   readonly onSend: onSendHookHandler;
   /** Aborted (reason: the 504 error) when the deadline passed; undefined for requests without one. */
   signal(request: FastifyRequest): AbortSignal | undefined;
+  /** True once the request's deadline passed (its 504 is sent). */
+  timedOut(request: FastifyRequest): boolean;
   /** Hands the request over to a deadline of its own (a run's), so the two never race. */
   disarm(request: FastifyRequest): void;
 }
@@ -28,7 +30,9 @@ export function isBackgroundWait(url: string): boolean {
 
 interface Deadline {
   readonly timer: NodeJS.Timeout;
-  readonly controller: AbortController;
+  /** Made only when someone asks for the signal: most requests finish long before their deadline. */
+  controller: AbortController | null;
+  error: OmniError | null;
 }
 
 /**
@@ -46,22 +50,36 @@ export function createRequestTimeout(options: RequestTimeoutOptions): RequestTim
   return {
     async onRequest(request, reply) {
       if (skip(request.url)) return;
-      const controller = new AbortController();
-      const timer = setTimeout(() => {
-        const error = new OmniError('GATEWAY_TIMEOUT', 'Request timed out', {
-          extra: { detail: `Request timed out after ${options.timeoutSeconds} seconds` },
-        });
-        controller.abort(error);
-        if (!reply.sent && !reply.raw.headersSent) reply.send(error);
-      }, options.timeoutSeconds * 1000);
-      deadlines.set(request, { timer, controller });
+      const deadline: Deadline = {
+        controller: null,
+        error: null,
+        timer: setTimeout(() => {
+          const error = new OmniError('GATEWAY_TIMEOUT', 'Request timed out', {
+            extra: { detail: `Request timed out after ${options.timeoutSeconds} seconds` },
+          });
+          deadline.error = error;
+          deadline.controller?.abort(error);
+          if (!reply.sent && !reply.raw.headersSent) reply.send(error);
+        }, options.timeoutSeconds * 1000),
+      };
+      deadlines.set(request, deadline);
+      const { timer } = deadline;
       whenClosed(reply, () => clearTimeout(timer));
     },
     async onSend(request, _reply, payload) {
       disarm(request);
       return payload;
     },
-    signal: (request) => deadlines.get(request)?.controller.signal,
+    signal(request) {
+      const deadline = deadlines.get(request);
+      if (deadline === undefined) return undefined;
+      if (deadline.controller === null) {
+        deadline.controller = new AbortController();
+        if (deadline.error !== null) deadline.controller.abort(deadline.error);
+      }
+      return deadline.controller.signal;
+    },
+    timedOut: (request) => deadlines.get(request)?.error != null,
     disarm,
   };
 }
