@@ -134,6 +134,11 @@ export class RunCatalog {
   /** Cancel is not disconnect: a queued run ends at once; a running one is aborted (here, or at its next heartbeat elsewhere). */
   async cancel(runId: string): Promise<{ status: 'cancel_requested' }> {
     const { store, sink, executor, workerId } = this.#context;
+    // A 200 "cancel_requested" for a run that can no longer change would tell the caller something false.
+    const current = await this.get(runId);
+    if (isTerminal(current.status)) {
+      throw new OmniError('CONFLICT', `Run ${runId} already ended (${current.status}); there is nothing to cancel`);
+    }
     const written = await store.requestCancel(runId, nowIso(this.#context), workerId);
     if (written === null) throw new OmniError('NOT_FOUND', `Run not found: ${runId}`);
     sink.publish(written);

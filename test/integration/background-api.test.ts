@@ -232,6 +232,10 @@ describe('background API: runs', () => {
     const b = (await bg.request('POST', '/background/tasks/digest/run')).body;
     expect(await bg.request('POST', `/background/runs/${a.run_id}/cancel`)).toMatchObject({ status: 200, body: { status: 'cancel_requested' } });
     expect((await bg.request('GET', `/background/runs/${a.run_id}`)).body.status).toBe('cancelled');
+    expect(await bg.request('POST', `/background/runs/${a.run_id}/cancel`)).toMatchObject({
+      status: 409,
+      body: { detail: `Run ${a.run_id} already ended (cancelled); there is nothing to cancel` },
+    });
     expect((await bg.request('GET', '/background/runs?status=queued')).body.runs.map((r: { run_id: string }) => r.run_id)).toEqual([b.run_id]);
     expect((await bg.request('GET', '/background/runs?task_id=digest')).body.count).toBe(2);
     expect((await bg.request('GET', '/background/runs?task_id=other')).body).toEqual({ runs: [], count: 0 });

@@ -185,7 +185,7 @@ export const runWorkspaceRoute = jsonRoute<undefined, undefined, P<typeof RunPar
 export const cancelRunRoute = jsonRoute<undefined, undefined, P<typeof RunParams>>({
   kind: 'json', method: 'POST', path: '/background/runs/:run_id/cancel', tags,
   summary: 'Cancel a run: a queued one ends at once, a running one is aborted (its model call too)',
-  params: RunParams, response: StatusResponse('cancel_requested'), errors: withDisabled('NOT_FOUND'),
+  params: RunParams, response: StatusResponse('cancel_requested'), errors: withDisabled('NOT_FOUND', 'CONFLICT'),
   handle: async ({ params }, context) => background(context).runs.cancel(params.run_id),
 });
 
