@@ -35,6 +35,10 @@ export class RunCatalog {
     const { store, sink, worker } = this.#context;
     const task = await store.getTask(taskId);
     if (task === null || !task.enabled) throw new OmniError('NOT_FOUND', `Task not found: ${taskId}`);
+    // Refused here rather than queued to fail later with "agent missing".
+    if ((await store.getAgent(task.agent_id)) === null) {
+      throw new OmniError('CONFLICT', `Task ${taskId} belongs to agent ${task.agent_id}, which is no longer registered; register it again or point the task at another agent`);
+    }
     const state = await store.getScheduleState(taskId);
     const now = nowIso(this.#context);
     const run = newRun(task, {

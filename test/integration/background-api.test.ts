@@ -81,6 +81,9 @@ describe('background API: agents', () => {
     expect(await bg.request('DELETE', '/background/agents/default?force=true')).toMatchObject({ status: 200, body: { status: 'deleted' } });
     expect((await bg.request('GET', `/background/runs/${run.run_id}`)).body.status).toBe('cancelled');
     expect((await bg.request('GET', '/background/tasks/digest/status')).body.schedule_state).toMatchObject({ paused: true, paused_reason: 'agent deleted: default' });
+    const orphan = await bg.request('POST', '/background/tasks/digest/run');
+    expect(orphan.status).toBe(409);
+    expect(orphan.body.detail).toContain('agent default, which is no longer registered');
   });
 });
 

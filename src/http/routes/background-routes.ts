@@ -121,7 +121,7 @@ export const patchTaskRoute = jsonRoute<z.output<typeof PatchTaskRequestSchema>,
 export const runTaskRoute = jsonRoute<z.output<typeof ManualRunRequestSchema>, undefined, P<typeof TaskParams>>({
   kind: 'json', method: 'POST', path: '/background/tasks/:task_id/run', tags,
   summary: 'Run a task now; with {"wait": true}, answer when it finishes (504 with its run_id past request_timeout - 0.25 s)',
-  params: TaskParams, body: ManualRunRequestSchema, response: RunResponse, errors: withDisabled('NOT_FOUND', 'VALIDATION_FAILED', 'BACKGROUND_WAIT_TIMEOUT'),
+  params: TaskParams, body: ManualRunRequestSchema, response: RunResponse, errors: withDisabled('NOT_FOUND', 'VALIDATION_FAILED', 'BACKGROUND_WAIT_TIMEOUT', 'CONFLICT'),
   async handle({ params, body, signal }, context) {
     const timeout = context.config.requestTimeout;
     // Spec 6.5: a quarter second under the request timeout, so this answer beats the generic one.
