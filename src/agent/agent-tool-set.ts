@@ -1,6 +1,7 @@
 import { jsonSchema, tool, type ToolSet } from 'ai';
 import { scrubSecrets } from '../llm/scrub-secrets.ts';
 import type { McpConnectionManager } from './mcp/mcp-connection-manager.ts';
+import type { Workspace } from '../workspace/workspace.ts';
 import type { ToolRegistry } from './tool-registry.ts';
 
 export interface ToolSetOptions {
@@ -10,6 +11,7 @@ export interface ToolSetOptions {
   readonly signal: AbortSignal;
   readonly sessionId: string;
   readonly runId: string;
+  readonly workspace?: Workspace;
   /** Called with the tool call id of every call that ended in an error, so the run records `tool_error`. */
   readonly onToolFailure: (toolCallId: string, message: string) => void;
 }
@@ -36,7 +38,8 @@ export function buildToolSet(options: ToolSetOptions): { tools: ToolSet; origins
         guarded(options, local.name, toolCallId, async (signal) => {
           const checked = local.checkArguments(input);
           if (!checked.ok) throw new ToolArgumentsError(checked.message);
-          return local.execute(checked.value, { signal, sessionId: options.sessionId, runId: options.runId });
+          const { sessionId, runId, workspace } = options;
+          return local.execute(checked.value, { signal, sessionId, runId, ...(workspace ? { workspace } : {}) });
         }),
     });
   }

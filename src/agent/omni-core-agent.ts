@@ -177,6 +177,7 @@ export class OmniCoreAgent implements ServableAgent {
         signal,
         sessionId,
         runId,
+        ...(options?.workspace ? { workspace: options.workspace } : {}),
         onToolFailure: (id, message) => failedToolCalls.set(id, message),
       });
       try {

@@ -1,4 +1,5 @@
 import type { SessionStore } from '../stores/types.ts';
+import type { Workspace } from '../workspace/workspace.ts';
 import type { TelemetryEvent } from '../telemetry/telemetry-event.ts';
 
 /** What the server passes to `agent.run`. */
@@ -9,6 +10,8 @@ export interface AgentRunOptions {
   readonly signal?: AbortSignal;
   /** Receives every telemetry event of the run as it happens (including `text_delta`). */
   readonly onEvent?: (event: TelemetryEvent) => void;
+  /** The run's files (background runs), already confined to the run's directory; offered to tools. */
+  readonly workspace?: Workspace;
 }
 
 /** Token and time totals of one run, or of an agent's lifetime (`getMetrics`). Wire form. */

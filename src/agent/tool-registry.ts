@@ -1,5 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { z } from 'zod';
+import type { Workspace } from '../workspace/workspace.ts';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -8,6 +9,11 @@ export interface ToolContext {
   readonly signal: AbortSignal;
   readonly sessionId: string;
   readonly runId: string;
+  /**
+   * The run's own files, when the run has a workspace (background runs): paths are relative to the run's directory
+   * and cannot leave it.
+   */
+  readonly workspace?: Workspace;
 }
 
 export interface LocalToolDefinition<Args = any> {

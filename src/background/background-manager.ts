@@ -104,6 +104,7 @@ export class BackgroundManager {
       workerId: this.workerId,
       leaseMs: this.leaseMs,
       resolver: this.#resolver,
+      workspace: options.workspace ?? null,
       ...(options.agentTelemetry ? { agentTelemetry: options.agentTelemetry } : {}),
     });
     const scheduler = new BackgroundScheduler({ ...shared, batch, ...(options.random ? { random: options.random } : {}) });

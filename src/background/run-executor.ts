@@ -1,3 +1,5 @@
+import { ScopedWorkspace } from '../workspace/scoped-workspace.ts';
+import type { Workspace } from '../workspace/workspace.ts';
 import type { ServableAgent } from '../agent/servable-agent.ts';
 import { newId } from '../core/ids.ts';
 import { scrubSecrets } from '../llm/scrub-secrets.ts';
@@ -30,6 +32,8 @@ export interface RunExecutorOptions {
   readonly sink: RunEventSink;
   readonly logger: BackgroundLogger;
   readonly agentTelemetry?: AgentTelemetry;
+  /** Where runs keep their files; each run sees only its own `workspace_path`. */
+  readonly workspace?: Workspace | null;
 }
 
 type Outcome =
@@ -160,7 +164,14 @@ export class RunExecutor {
     const watch = this.#options.agentTelemetry?.({ sessionId: run.session_id, runId: run.run_id });
     const finish = (outcome: 'completed' | 'failed' | 'cancelled' | 'timeout') => void watch?.finish(outcome).catch(() => undefined);
     try {
-      const options = { sessionId: run.session_id, runId: run.run_id, signal, ...(watch ? { onEvent: watch.onEvent } : {}) };
+      const { workspace } = this.#options;
+      const options = {
+        sessionId: run.session_id,
+        runId: run.run_id,
+        signal,
+        ...(watch ? { onEvent: watch.onEvent } : {}),
+        ...(workspace ? { workspace: new ScopedWorkspace(workspace, run.workspace_path) } : {}),
+      };
       const result = await Promise.race([agent.run(backgroundQuery(run), options), aborted]);
       finish('completed');
       return { kind: 'completed', preview: resultPreview(result) };
