@@ -33,6 +33,13 @@ for (const file of walk(join(root, 'src'))) {
   if (!rel.startsWith('src/app/') && !rel.startsWith('src/stores/') && !rel.startsWith('src/agent/') && /from '\.\.?\/.*stores\/(sql|redis|mongo)\//.test(text)) {
     problems.push(`${rel} imports a concrete store adapter: only src/app wires adapters`);
   }
+  // The AWS SDK is large and only an S3/R2 workspace needs it: it stays behind the adapter, which src/app imports lazily.
+  if (!rel.startsWith('src/workspace/s3/') && /^\s*import\s+(?!type\b)[^;]*from\s+'@aws-sdk\//m.test(text)) {
+    problems.push(`${rel} imports the AWS SDK: only src/workspace/s3/ may (loaded when an s3 or r2 workspace is configured)`);
+  }
+  if (!rel.startsWith('src/workspace/') && /^\s*import\s+(?!type\b)[^;]*from\s+'[^']*workspace\/s3\//m.test(text)) {
+    problems.push(`${rel} imports the S3 workspace adapter statically: use await import() so the AWS SDK loads only when selected`);
+  }
 }
 
 try {

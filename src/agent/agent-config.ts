@@ -9,11 +9,16 @@ export interface AgentConfig {
   readonly requestLimit?: number;
   /** Tokens (in + out) one run may use before it stops calling the model; 0 = no limit. Default 0. */
   readonly totalTokensLimit?: number;
+  /**
+   * Offer the model `workspace_read_file`, `workspace_write_file`, `workspace_list_files` and `workspace_delete_file`
+   * on runs that have a workspace (background runs). Default true.
+   */
+  readonly workspaceTools?: boolean;
 }
 
 export type ResolvedAgentConfig = Required<AgentConfig>;
 
-const DEFAULTS: ResolvedAgentConfig = { maxSteps: 15, toolCallTimeoutSeconds: 30, requestLimit: 0, totalTokensLimit: 0 };
+const DEFAULTS: ResolvedAgentConfig = { maxSteps: 15, toolCallTimeoutSeconds: 30, requestLimit: 0, totalTokensLimit: 0, workspaceTools: true };
 
 export function resolveAgentConfig(input: AgentConfig | undefined): ResolvedAgentConfig {
   const merged = { ...DEFAULTS, ...stripUndefined(input ?? {}) };
@@ -32,6 +37,9 @@ export function resolveAgentConfig(input: AgentConfig | undefined): ResolvedAgen
   check('toolCallTimeoutSeconds', 0.001, false);
   check('requestLimit', 0, true);
   check('totalTokensLimit', 0, true);
+  if (typeof merged.workspaceTools !== 'boolean') {
+    problems.push(`agentConfig.workspaceTools must be true or false, got ${JSON.stringify(merged.workspaceTools)}`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(merged);
 }

@@ -2,7 +2,7 @@ import { jsonSchema, tool, type ToolSet } from 'ai';
 import { scrubSecrets } from '../llm/scrub-secrets.ts';
 import type { McpConnectionManager } from './mcp/mcp-connection-manager.ts';
 import type { Workspace } from '../workspace/workspace.ts';
-import type { ToolRegistry } from './tool-registry.ts';
+import type { RegisteredTool, ToolRegistry } from './tool-registry.ts';
 
 export interface ToolSetOptions {
   readonly localTools: ToolRegistry;
@@ -12,6 +12,8 @@ export interface ToolSetOptions {
   readonly sessionId: string;
   readonly runId: string;
   readonly workspace?: Workspace;
+  /** Tools the agent itself provides (the workspace tools); a local or MCP tool of the same name wins. */
+  readonly builtinTools?: readonly RegisteredTool[];
   /** Called with the tool call id of every call that ended in an error, so the run records `tool_error`. */
   readonly onToolFailure: (toolCallId: string, message: string) => void;
 }
@@ -29,7 +31,7 @@ export function buildToolSet(options: ToolSetOptions): { tools: ToolSet; origins
   const tools: ToolSet = {};
   const origins = new Map<string, ToolOrigin>();
 
-  for (const local of options.localTools.list()) {
+  const addRegistered = (local: RegisteredTool) => {
     origins.set(local.name, { type: 'local' });
     tools[local.name] = tool({
       description: local.description,
@@ -42,7 +44,8 @@ export function buildToolSet(options: ToolSetOptions): { tools: ToolSet; origins
           return local.execute(checked.value, { signal, sessionId, runId, ...(workspace ? { workspace } : {}) });
         }),
     });
-  }
+  };
+  for (const local of options.localTools.list()) addRegistered(local);
 
   for (const remote of options.mcp?.listTools() ?? []) {
     if (tools[remote.name] !== undefined) continue; // a local tool of the same name wins
@@ -58,6 +61,10 @@ export function buildToolSet(options: ToolSetOptions): { tools: ToolSet; origins
           return result.text;
         }),
     });
+  }
+  // Last: a tool the user configured, locally or on an MCP server, is what they meant by that name.
+  for (const builtin of options.builtinTools ?? []) {
+    if (tools[builtin.name] === undefined) addRegistered(builtin);
   }
   return { tools, origins };
 }

@@ -27,6 +27,7 @@ import type {
 } from './servable-agent.ts';
 import { ToolRegistry } from './tool-registry.ts';
 import { streamRun, type AgentStreamPart } from './stream-run.ts';
+import { workspaceTools } from './workspace-tools.ts';
 
 export interface OmniCoreAgentOptions {
   readonly name: string;
@@ -170,6 +171,7 @@ export class OmniCoreAgent implements ServableAgent {
       const userMessage: ModelMessage = { role: 'user', content: query };
       const messages = [...history.map(toModelMessage), userMessage];
       const failedToolCalls = new Map<string, string>();
+      const workspace = options?.workspace;
       const { tools, origins } = buildToolSet({
         localTools: this.localTools,
         mcp: this.#mcp,
@@ -177,7 +179,8 @@ export class OmniCoreAgent implements ServableAgent {
         signal,
         sessionId,
         runId,
-        ...(options?.workspace ? { workspace: options.workspace } : {}),
+        ...(workspace ? { workspace } : {}),
+        ...(workspace && this.agentConfig.workspaceTools ? { builtinTools: workspaceTools(workspace, recorder) } : {}),
         onToolFailure: (id, message) => failedToolCalls.set(id, message),
       });
       try {

@@ -4,7 +4,6 @@ import type { BackgroundLogger } from '../background/run-event-sink.ts';
 import type { BackgroundTelemetryTarget } from '../background/background-run-telemetry.ts';
 import type { TaskStore } from '../background/task-store.ts';
 import type { OmniServeConfig } from '../config/serve-config.ts';
-import { ConfigError } from '../core/errors.ts';
 import { MemoryTaskStore } from '../stores/memory/memory-task-store.ts';
 import type { TelemetryRecorder } from '../telemetry/telemetry-recorder.ts';
 import { LocalWorkspace } from '../workspace/local-workspace.ts';
@@ -18,6 +17,8 @@ export interface BackgroundWiring {
   readonly logger: BackgroundLogger;
   /** The task store of the configured backend (spec 2.3); a new in-memory one when not given. */
   readonly store?: TaskStore;
+  /** The workspace of a remote backend (S3, R2), opened at start-up; the local one is built here. */
+  readonly workspace?: Workspace;
   /** Overrides for embedding and tests (a store, a clock, a workspace, an agent factory...). */
   readonly overrides?: Partial<BackgroundManagerOptions>;
 }
@@ -44,11 +45,13 @@ export function createBackgroundManager(config: OmniServeConfig, wiring: Backgro
     ...(wiring.localTools ? { localTools: wiring.localTools } : {}),
     ...overrides,
     store: overrides.store ?? wiring.store ?? new MemoryTaskStore(),
-    workspace: overrides.workspace === undefined ? createWorkspace(config) : overrides.workspace,
+    workspace: overrides.workspace === undefined ? createWorkspace(config, wiring.workspace) : overrides.workspace,
   });
 }
 
-function createWorkspace(config: OmniServeConfig): Workspace {
+function createWorkspace(config: OmniServeConfig, remote: Workspace | undefined): Workspace {
+  if (remote !== undefined) return remote;
   if (config.workspaceBackend === 'local') return new LocalWorkspace(config.workspaceDir);
-  throw new ConfigError([`OMNICOREAGENT_WORKSPACE_BACKEND=${config.workspaceBackend} is not available in this version yet; use local`]);
+  // OmniServe builds the remote workspace; reaching this means a caller forgot to pass it, not a user mistake.
+  throw new Error(`OMNICOREAGENT_WORKSPACE_BACKEND=${config.workspaceBackend} needs the workspace opened by the server (wiring.workspace)`);
 }

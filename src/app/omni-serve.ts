@@ -5,6 +5,8 @@ import type { ToolRegistry } from '../agent/tool-registry.ts';
 import type { BackgroundManagerOptions } from '../background/background-manager.ts';
 import { loadServeConfig, type OmniServeConfig, type OmniServeOptions } from '../config/serve-config.ts';
 import { resolveTaskStoreConfig, type TaskStoreConfig } from '../config/task-store-config.ts';
+import { resolveWorkspaceConfig } from '../config/workspace-config.ts';
+import { readWorkspaceEnvironment } from '../config/workspace-environment.ts';
 import { ConfigError, OmniError } from '../core/errors.ts';
 import { RunAdmission } from '../http/admission/run-admission.ts';
 import { createHttpApp, pinoLevel } from '../http/create-http-app.ts';
@@ -20,6 +22,7 @@ import { TelemetryRecorder, type TelemetryErrorReporter, type TraceExporter } fr
 import { createBackgroundManager } from './create-background-manager.ts';
 import { openStores, type StoreBundle } from './open-stores.ts';
 import { StartupTaskStore } from './startup-task-store.ts';
+import { StartupWorkspace } from './startup-workspace.ts';
 
 export interface OmniServeExtras {
   /** Environment to read settings from; `process.env` unless given (tests pass their own). */
@@ -61,6 +64,8 @@ export class OmniServe {
   readonly #storeConfig: TaskStoreConfig;
   /** The background manager's store until start-up attaches the durable backend's; null for the in-memory backend. */
   readonly #startupTasks: StartupTaskStore | null;
+  /** The S3/R2 workspace background runs use, opened (bucket checked) at start-up; null for a local workspace. */
+  readonly #startupWorkspace: StartupWorkspace | null;
   readonly #traceExporter: TraceExporter | null;
   readonly #reportTelemetryError: TelemetryErrorReporter;
   #stores: StoreBundle | null = null;
@@ -95,6 +100,10 @@ export class OmniServe {
     this.#traceExporter = endpoint === null ? null : new OtlpTraceExporter({ endpoint, onError: this.#reportTelemetryError });
     const durableTasks = this.config.backgroundEnabled && this.#storeConfig.backend !== 'in_memory' && extras.background?.store === undefined;
     this.#startupTasks = durableTasks ? new StartupTaskStore() : null;
+    // Checked already by loadServeConfig; resolved again here for the bucket and keys, which are not config fields.
+    const workspace = resolveWorkspaceConfig(this.config, readWorkspaceEnvironment(extras.env));
+    const serverWorkspace = this.config.backgroundEnabled && extras.background?.workspace === undefined;
+    this.#startupWorkspace = serverWorkspace && workspace.backend !== 'local' ? new StartupWorkspace(workspace) : null;
     this.#context = {
       agent: served,
       config: this.config,
@@ -112,6 +121,7 @@ export class OmniServe {
         ...(extras.localToolsRegistry ? { localTools: extras.localToolsRegistry } : {}),
         ...(extras.background ? { overrides: extras.background } : {}),
         ...(this.#startupTasks === null ? {} : { store: this.#startupTasks }),
+        ...(this.#startupWorkspace === null ? {} : { workspace: this.#startupWorkspace }),
       }),
       openStreams: new Set(),
     };
@@ -122,6 +132,7 @@ export class OmniServe {
       ['background', async () => this.#context.background?.shutdown(this.config.shutdownGraceSeconds * 1000)],
       ['telemetry', () => this.#context.telemetry.close()],
       ['agent', () => served.cleanup()],
+      ['workspace', async () => this.#startupWorkspace?.close()],
       // Last: the connection every store of the backend shares.
       ['stores', async () => this.#stores?.close()],
     ];
@@ -235,6 +246,8 @@ export class OmniServe {
   async #startup(): Promise<void> {
     this.#state.startedAt = performance.now();
     await this.#openStores();
+    // Before the agent connects: a bucket that is missing or refuses the keys must fail start-up, not the first run.
+    await this.#startupWorkspace?.open();
     await this.#context.agent.connect();
     for (const [name, server] of Object.entries(this.#context.agent.mcpServers())) {
       // /ready says false either way; the log says which server and why, for whoever reads it at 3 a.m.

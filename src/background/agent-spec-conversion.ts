@@ -19,6 +19,7 @@ const AGENT_CONFIG_KEYS: Readonly<Record<string, keyof AgentConfig>> = {
   max_steps: 'maxSteps', maxSteps: 'maxSteps', tool_call_timeout_seconds: 'toolCallTimeoutSeconds',
   toolCallTimeoutSeconds: 'toolCallTimeoutSeconds', request_limit: 'requestLimit', requestLimit: 'requestLimit',
   total_tokens_limit: 'totalTokensLimit', totalTokensLimit: 'totalTokensLimit',
+  workspace_tools: 'workspaceTools', workspaceTools: 'workspaceTools',
 };
 const SECRET_KEYS = new Set(['api_key', 'apiKey']);
 

@@ -95,7 +95,7 @@ export const SERVE_ENV_VARS = [
   { name: 'OMNICOREAGENT_BACKGROUND_LEASE_SECONDS', field: 'backgroundLeaseSeconds', type: 'float', default: 30,
     description: 'Seconds a claimed background run is leased for (renewed every quarter of it); greater than 0.' },
   { name: 'OMNICOREAGENT_WORKSPACE_BACKEND', field: 'workspaceBackend', type: 'string', default: 'local',
-    description: 'Where run workspaces live: local (a directory; s3 and r2 are not available yet).' },
+    description: 'Where run workspaces live: local (a directory), s3 (AWS_S3_BUCKET...) or r2 (R2_BUCKET_NAME...).' },
   { name: 'OMNICOREAGENT_WORKSPACE_DIR', field: 'workspaceDir', type: 'string', default: '.omnicoreagent/workspace',
     description: 'Root directory of the local workspace; run files go under <dir>/files/.' },
   { name: 'OMNICOREAGENT_WORKSPACE_PREFIX', field: 'workspacePrefix', type: 'string', default: 'workspace',

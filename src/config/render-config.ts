@@ -1,5 +1,6 @@
 import { SERVE_ENV_VARS, type EnvVarDefault } from './env-vars.ts';
 import { LLM_ENVIRONMENT_VARIABLES } from './llm-environment.ts';
+import { WORKSPACE_ENVIRONMENT_VARIABLES } from './workspace-environment.ts';
 import type { OmniServeConfig } from './serve-config.ts';
 
 /**
@@ -43,6 +44,10 @@ export function renderEnvExample(): string {
     '# export OMNICOREAGENT_BACKGROUND_TASK_STORE_URI=mongodb://localhost:27017',
     '# export OMNICOREAGENT_BACKGROUND_TASK_STORE_DATABASE=omnicoreagent',
     '',
+    '# Run workspaces in a bucket instead of a local directory: s3 (AWS S3 or an S3-compatible server) or r2.',
+    '# export OMNICOREAGENT_WORKSPACE_BACKEND=s3',
+    ...WORKSPACE_ENVIRONMENT_VARIABLES.flatMap(({ name, meaning }) => [`# ${meaning}`, `# export ${name}=${WORKSPACE_EXAMPLES[name] ?? ''}`]),
+    '',
     '# Every OmniServe setting, shown with its default:',
   ];
   for (const spec of SERVE_ENV_VARS) {
@@ -52,6 +57,12 @@ export function renderEnvExample(): string {
 }
 
 const LLM_EXAMPLES: Readonly<Record<string, string>> = { LLM_BASE_URL: 'http://localhost:11434/v1' };
+const WORKSPACE_EXAMPLES: Readonly<Record<string, string>> = {
+  AWS_S3_BUCKET: 'my-bucket',
+  AWS_REGION: 'us-east-1',
+  AWS_ENDPOINT_URL: 'http://localhost:9000',
+  R2_BUCKET_NAME: 'my-bucket',
+};
 
 function defaultText(value: EnvVarDefault): string {
   if (value === null) return '';

@@ -4,6 +4,8 @@ import { SERVE_ENV_VARS, type ServeConfigField, type ServeEnvVar } from './env-v
 import { readSetting } from './read-setting.ts';
 import { applyServeConfigRules, type ConfigDraft, type LogLevel } from './serve-config-rules.ts';
 import type { TaskStoreBackend, TaskStoreConfig } from './task-store-config.ts';
+import { workspaceConfigProblems, type WorkspaceSettings } from './workspace-config.ts';
+import { readWorkspaceEnvironment } from './workspace-environment.ts';
 
 /**
  * The server's settings after merging environment, code and defaults, normalized and validated. Field order is the
@@ -51,7 +53,7 @@ export interface OmniServeConfig {
    * run to be recovered by another once it expires.
    */
   readonly backgroundLeaseSeconds: number;
-  /** `local` (the only backend so far), `s3` or `r2`: trimmed, lower-cased. */
+  /** `local`, `s3` or `r2`: trimmed, lower-cased. A remote one's bucket and keys are checked at load (spec 10). */
   readonly workspaceBackend: string;
   readonly workspaceDir: string;
   /** Without leading or trailing `/`. */
@@ -134,6 +136,13 @@ export function loadServeConfig(options?: OmniServeOptions, env: NodeJS.ProcessE
       problems.push(message);
     },
   });
+
+  // A remote workspace's bucket and keys are not config fields (they are secrets, or named by AWS/Cloudflare), but a
+  // missing bucket must still fail here, next to the other problems, rather than when the server starts.
+  const backend = draft.workspaceBackend;
+  if ((backend === 's3' || backend === 'r2') && typeof draft.workspacePrefix === 'string') {
+    problems.push(...workspaceConfigProblems(draft as unknown as WorkspaceSettings, readWorkspaceEnvironment(env)));
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(draft) as unknown as OmniServeConfig;

@@ -28,6 +28,12 @@ describe('renderDockerfile', () => {
     expect(quoteEnvValue('/app/a "b"\\c.ts')).toBe('"/app/a \\"b\\"\\\\c.ts"');
   });
 
+  it("starts this package's own bin when the build context is the package itself", () => {
+    const own = renderDockerfile({ agentPath: '/app/cookbook/agent.ts', selfPackage: true });
+    expect(own).toContain('CMD ["sh", "-c", "exec node bin/omniserve.js run --agent \\"$AGENT_PATH\\""]');
+    expect(own).not.toContain('node_modules/.bin/omniserve');
+  });
+
   it('writes no secret and needs no curl', () => {
     expect(text).not.toMatch(/LLM_API_KEY|AWS_SECRET|curl/);
     expect(text).not.toContain('omniserver');

@@ -8,6 +8,11 @@ export const NODE_IMAGE = 'node:24-slim';
 export interface DockerfileOptions {
   /** The agent file's path inside the image, e.g. `/app/agents/support.ts`. */
   readonly agentPath: string;
+  /**
+   * The build context is this package's own source (a clone of its repository, e.g. to deploy a cookbook agent):
+   * npm does not link a package's own bin into its `node_modules/.bin`, so the image starts `bin/omniserve.js`.
+   */
+  readonly selfPackage?: boolean;
 }
 
 /** Quotes a value for a Dockerfile `ENV` line: backslashes and double quotes escaped, wrapped in double quotes. */
@@ -42,7 +47,7 @@ export function renderDockerfile(options: DockerfileOptions): string {
     'EXPOSE 8000',
     `HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 CMD ["node", "-e", ${JSON.stringify(HEALTHCHECK_SCRIPT)}]`,
     '# exec: the server is PID 1 and receives SIGTERM itself, so it drains in-flight runs before the container stops.',
-    'CMD ["sh", "-c", "exec node_modules/.bin/omniserve run --agent \\"$AGENT_PATH\\""]',
+    `CMD ["sh", "-c", "exec ${options.selfPackage === true ? 'node bin/omniserve.js' : 'node_modules/.bin/omniserve'} run --agent \\"$AGENT_PATH\\""]`,
   ];
   return `${lines.join('\n')}\n`;
 }

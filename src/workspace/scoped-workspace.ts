@@ -3,7 +3,8 @@ import { normalizeWorkspacePath, workspaceSegments } from './workspace-path.ts';
 
 /**
  * A view of a workspace confined to one directory (a background run's `workspace_path`): every path is checked on
- * its own before the directory is put in front, so no spelling reaches a sibling run's files.
+ * its own before the directory is put in front, so no spelling reaches a sibling run's files. An unsafe path
+ * rejects the returned promise, like every other failure, rather than throwing before it.
  */
 export class ScopedWorkspace implements Workspace {
   readonly directory: string;
@@ -14,25 +15,25 @@ export class ScopedWorkspace implements Workspace {
     this.directory = normalizeWorkspacePath(directory);
   }
 
-  writeFile(path: string, content: string): Promise<void> {
+  async writeFile(path: string, content: string): Promise<void> {
     return this.#inner.writeFile(this.#at(path), content);
   }
 
-  appendFile(path: string, content: string): Promise<void> {
+  async appendFile(path: string, content: string): Promise<void> {
     return this.#inner.appendFile(this.#at(path), content);
   }
 
-  readFile(path: string): Promise<string | null> {
+  async readFile(path: string): Promise<string | null> {
     return this.#inner.readFile(this.#at(path));
   }
 
   /** `directory` may be `''` or `.` for the scope's own root. */
-  list(directory: string): Promise<WorkspaceEntry[]> {
+  async list(directory: string): Promise<WorkspaceEntry[]> {
     const root = directory === '' || directory === '.' ? this.directory : this.#at(directory);
     return this.#inner.list(root);
   }
 
-  remove(path: string): Promise<void> {
+  async remove(path: string): Promise<void> {
     return this.#inner.remove(this.#at(path));
   }
 

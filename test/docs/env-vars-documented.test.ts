@@ -9,12 +9,14 @@ import { describe, expect, it } from 'vitest';
 import { SERVE_ENV_VARS, type EnvVarDefault } from '../../src/config/env-vars.ts';
 import { LLM_ENVIRONMENT_VARIABLES } from '../../src/config/llm-environment.ts';
 import { renderEnvExample } from '../../src/config/render-config.ts';
+import { WORKSPACE_ENVIRONMENT_VARIABLES } from '../../src/config/workspace-environment.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const SERVE_NAMES = SERVE_ENV_VARS.map((spec) => spec.name);
 const LLM_NAMES = LLM_ENVIRONMENT_VARIABLES.map((spec) => spec.name);
-const DOCUMENTED = new Set<string>([...SERVE_NAMES, ...LLM_NAMES]);
+const WORKSPACE_NAMES = WORKSPACE_ENVIRONMENT_VARIABLES.map((spec) => spec.name);
+const DOCUMENTED = new Set<string>([...SERVE_NAMES, ...LLM_NAMES, ...WORKSPACE_NAMES]);
 
 /**
  * Reads that name no variable in the source text: each reads only names from a documented list (or a type made from
@@ -24,6 +26,8 @@ const DYNAMIC_READS: Readonly<Record<string, string>> = {
   'src/config/serve-config.ts': 'loops over SERVE_ENV_VARS',
   'src/config/llm-environment.ts': 'loops over LLM_ENVIRONMENT_VARIABLES',
   'src/llm/create-language-model.ts': 'indexes an LlmEnvironment with PROVIDER_KEY_VARIABLES (typed by the LLM list)',
+  'src/config/workspace-environment.ts': 'loops over WORKSPACE_ENVIRONMENT_VARIABLES',
+  'src/config/workspace-config.ts': 'indexes a WorkspaceEnvironment with the R2 names (typed by the workspace list)',
 };
 
 /** README table rows, as cells, keyed by the variable in the first cell. */
@@ -80,6 +84,13 @@ describe('environment variables are documented', () => {
 
   it.each(LLM_NAMES)('%s: README row with its meaning', (name) => {
     expect(rows.get(name)?.[0]?.length ?? 0, `README has no table row for ${name}`).toBeGreaterThan(10);
+  });
+
+  it.each(WORKSPACE_ENVIRONMENT_VARIABLES.map((spec) => [spec.name, spec] as const))('%s: README row with its backend and meaning', (name, spec) => {
+    const cells = rows.get(name);
+    expect(cells, `README has no table row for ${name}`).toBeDefined();
+    expect(cells?.[0]).toBe(`\`${spec.backend}\``);
+    expect(cells?.[1]?.length ?? 0).toBeGreaterThan(10);
   });
 
   it('the README documents no variable the code does not know, and no obsolete prefix', () => {

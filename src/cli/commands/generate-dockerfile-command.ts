@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { renderDockerfile, renderDockerignore } from '../../deploy/render-dockerfile.ts';
@@ -24,7 +24,7 @@ export function registerGenerateDockerfileCommand(program: Command): void {
       const outputDir = resolve(flags.outputDir);
       mkdirSync(outputDir, { recursive: true });
       const dockerfile = join(outputDir, 'Dockerfile');
-      writeFileSync(dockerfile, renderDockerfile({ agentPath }), 'utf8');
+      writeFileSync(dockerfile, renderDockerfile({ agentPath, selfPackage: isThisPackage(context) }), 'utf8');
       const dockerignore = join(context, '.dockerignore');
       const wroteIgnore = !existsSync(dockerignore);
       if (wroteIgnore) writeFileSync(dockerignore, renderDockerignore(), 'utf8');
@@ -48,11 +48,23 @@ export function registerGenerateDockerfileCommand(program: Command): void {
         '  docker run -p 8000:8000 -e LLM_API_KEY=$LLM_API_KEY omnicoreagent-serve',
         'Run with an S3 workspace:',
         '  docker run -p 8000:8000 -e LLM_API_KEY=$LLM_API_KEY -e OMNICOREAGENT_WORKSPACE_BACKEND=s3 \\',
-        '    -e AWS_S3_BUCKET=my-bucket -e AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID -e AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY \\',
+        // The server checks the bucket at start; the region saves S3 a redirect on every request (us-east-1 otherwise).
+        '    -e AWS_S3_BUCKET=my-bucket -e AWS_REGION=us-east-1 \\',
+        '    -e AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID -e AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY \\',
         '    omnicoreagent-serve',
         '',
         'Warning: the local workspace (/tmp/workspace) is ephemeral: mount a volume or use the S3 backend to keep run files.',
       ];
       process.stdout.write(`${out.join('\n')}\n`);
     });
+}
+
+/** True when the build context is this package's own source rather than a project that depends on it. */
+function isThisPackage(context: string): boolean {
+  try {
+    const manifest = JSON.parse(readFileSync(join(context, 'package.json'), 'utf8')) as { name?: unknown };
+    return manifest.name === 'omnicoreagent';
+  } catch {
+    return false;
+  }
 }

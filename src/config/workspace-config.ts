@@ -1,0 +1,160 @@
+import { ConfigError } from '../core/errors.ts';
+import { describeValue } from './describe-value.ts';
+import type { WorkspaceEnvironment } from './workspace-environment.ts';
+
+export interface LocalWorkspaceConfig {
+  readonly backend: 'local';
+  readonly directory: string;
+}
+
+/** Static keys, or null for the AWS SDK's default credential chain (environment, shared files, SSO, instance role). */
+export interface RemoteWorkspaceCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+/** An S3 or R2 bucket, with the variable names that set each part, so a start-up failure can name them. */
+export interface RemoteWorkspaceConfig {
+  readonly backend: 's3' | 'r2';
+  readonly bucket: string;
+  readonly region: string;
+  /** Null: AWS S3 itself, found from the region. */
+  readonly endpoint: string | null;
+  /** S3-compatible servers often serve only `<endpoint>/<bucket>`, not `<bucket>.<host>`. */
+  readonly forcePathStyle: boolean;
+  readonly credentials: RemoteWorkspaceCredentials | null;
+  /** Without leading or trailing `/`; may be empty. Files live under `<prefix>/files/`. */
+  readonly prefix: string;
+  readonly variables: {
+    readonly bucket: string;
+    /** The variable the endpoint comes from, when one does. */
+    readonly endpoint: string | null;
+    /** The variables holding the keys (for "check ..." advice; never their values). */
+    readonly credentials: readonly string[];
+  };
+}
+
+export type WorkspaceConfig = LocalWorkspaceConfig | RemoteWorkspaceConfig;
+
+/** The `OmniServeConfig` fields that choose the workspace; an `OmniServeConfig` is one. */
+export interface WorkspaceSettings {
+  readonly workspaceBackend: string;
+  readonly workspaceDir: string;
+  readonly workspacePrefix: string;
+}
+
+const DEFAULT_AWS_REGION = 'us-east-1';
+const ACCOUNT_ID = /^[A-Za-z0-9-]{1,63}$/;
+
+/**
+ * Decides where run workspaces live (spec 10). A remote backend's variables are checked here, so that a missing
+ * bucket or a malformed endpoint fails at config load with every problem listed; secrets are never quoted.
+ */
+export function resolveWorkspaceConfig(settings: WorkspaceSettings, env: WorkspaceEnvironment): WorkspaceConfig {
+  const problems: string[] = [];
+  const config = resolve(settings, env, problems);
+  if (problems.length > 0 || config === null) throw new ConfigError(problems);
+  return Object.freeze(config);
+}
+
+/** The problems `resolveWorkspaceConfig` would throw, for a loader that collects them with others. */
+export function workspaceConfigProblems(settings: WorkspaceSettings, env: WorkspaceEnvironment): string[] {
+  const problems: string[] = [];
+  resolve(settings, env, problems);
+  return problems;
+}
+
+function resolve(settings: WorkspaceSettings, env: WorkspaceEnvironment, problems: string[]): WorkspaceConfig | null {
+  const prefix = settings.workspacePrefix.replace(/^\/+|\/+$/g, '');
+  switch (settings.workspaceBackend) {
+    case 'local':
+      return { backend: 'local', directory: settings.workspaceDir };
+    case 's3':
+      return resolveS3(env, prefix, problems);
+    case 'r2':
+      return resolveR2(env, prefix, problems);
+    default:
+      problems.push(`OMNICOREAGENT_WORKSPACE_BACKEND must be one of: local, s3, r2, got ${describeValue(settings.workspaceBackend)}`);
+      return null;
+  }
+}
+
+function resolveS3(env: WorkspaceEnvironment, prefix: string, problems: string[]): RemoteWorkspaceConfig | null {
+  const bucket = env.AWS_S3_BUCKET;
+  if (bucket === undefined) {
+    problems.push('AWS_S3_BUCKET is required when OMNICOREAGENT_WORKSPACE_BACKEND=s3: set it to the bucket that keeps run workspaces');
+  }
+  const endpoint = env.AWS_ENDPOINT_URL ?? null;
+  if (endpoint !== null && !isHttpUrl(endpoint)) {
+    problems.push(`AWS_ENDPOINT_URL must be an http:// or https:// URL (such as http://localhost:9000), got ${describeValue(redactUserInfo(endpoint))}`);
+  }
+  const keyId = env.AWS_ACCESS_KEY_ID;
+  const secret = env.AWS_SECRET_ACCESS_KEY;
+  if ((keyId === undefined) !== (secret === undefined)) {
+    const [set, unset] = keyId === undefined ? ['AWS_SECRET_ACCESS_KEY', 'AWS_ACCESS_KEY_ID'] : ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
+    problems.push(`${unset} is required when ${set} is set: set both, or neither to use the AWS SDK default credential chain`);
+  }
+  if (env.AWS_SESSION_TOKEN !== undefined && keyId === undefined && secret === undefined) {
+    problems.push('AWS_SESSION_TOKEN is set without AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: set all three');
+  }
+  if (bucket === undefined || problems.length > 0) return null;
+  const credentials = keyId !== undefined && secret !== undefined
+    ? { accessKeyId: keyId, secretAccessKey: secret, ...(env.AWS_SESSION_TOKEN === undefined ? {} : { sessionToken: env.AWS_SESSION_TOKEN }) }
+    : null;
+  return {
+    backend: 's3',
+    bucket,
+    region: env.AWS_REGION ?? DEFAULT_AWS_REGION,
+    endpoint,
+    forcePathStyle: endpoint !== null,
+    credentials,
+    prefix,
+    variables: {
+      bucket: 'AWS_S3_BUCKET',
+      endpoint: endpoint === null ? null : 'AWS_ENDPOINT_URL',
+      credentials: credentials === null ? [] : ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'],
+    },
+  };
+}
+
+function resolveR2(env: WorkspaceEnvironment, prefix: string, problems: string[]): RemoteWorkspaceConfig | null {
+  const needed = ['R2_BUCKET_NAME', 'R2_ACCOUNT_ID', 'R2_ACCESS_KEY_ID', 'R2_SECRET_ACCESS_KEY'] as const;
+  const missing = needed.filter((name) => env[name] === undefined);
+  if (missing.length > 0) {
+    problems.push(
+      `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} required when OMNICOREAGENT_WORKSPACE_BACKEND=r2: ` +
+        'R2 needs the bucket name, the Cloudflare account id and an R2 API token (access key id and secret)',
+    );
+  }
+  const account = env.R2_ACCOUNT_ID;
+  if (account !== undefined && !ACCOUNT_ID.test(account)) {
+    problems.push(`R2_ACCOUNT_ID must be the account id shown in the Cloudflare dashboard (letters, digits, "-"), got ${describeValue(account)}`);
+  }
+  const { R2_BUCKET_NAME: bucket, R2_ACCESS_KEY_ID: keyId, R2_SECRET_ACCESS_KEY: secret } = env;
+  if (problems.length > 0 || bucket === undefined || account === undefined || keyId === undefined || secret === undefined) return null;
+  return {
+    backend: 'r2',
+    bucket,
+    region: 'auto',
+    endpoint: `https://${account}.r2.cloudflarestorage.com`,
+    forcePathStyle: true,
+    credentials: { accessKeyId: keyId, secretAccessKey: secret },
+    prefix,
+    variables: { bucket: 'R2_BUCKET_NAME', endpoint: 'R2_ACCOUNT_ID', credentials: ['R2_ACCESS_KEY_ID', 'R2_SECRET_ACCESS_KEY'] },
+  };
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const { protocol, hostname } = new URL(text);
+    return (protocol === 'http:' || protocol === 'https:') && hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** An endpoint is not a secret, but someone may have pasted `user:password@` into it. */
+export function redactUserInfo(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1****@');
+}

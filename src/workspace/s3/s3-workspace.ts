@@ -1,0 +1,149 @@
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+  type _Object,
+} from '@aws-sdk/client-s3';
+import type { Workspace, WorkspaceEntry } from '../workspace.ts';
+import { workspaceSegments } from '../workspace-path.ts';
+
+export interface S3WorkspaceOptions {
+  readonly bucket: string;
+  /** Key prefix without outer `/` (may be empty); files live under `<prefix>/files/` (spec 10). */
+  readonly prefix: string;
+  /** Keys per ListObjectsV2 and DeleteObjects request; 1000, S3's maximum, unless a test wants small pages. */
+  readonly pageSize?: number;
+}
+
+const S3_PAGE_LIMIT = 1000;
+
+/**
+ * A workspace in an S3 (or R2, or S3-compatible) bucket: the file `a/b.txt` is the object `<prefix>/files/a/b.txt`.
+ * Every path goes through `workspaceSegments` before a key is built, so no spelling reaches a key outside the
+ * prefix. S3 has no directories: a listing reports the ones implied by the keys, dated by their newest object.
+ *
+ * Unlike the local adapter, `appendFile` is a read followed by a write, so it is not atomic across processes. That
+ * is enough for run files: a run's `events.jsonl` is appended by the process holding its lease, which queues its
+ * writes per run. The rare overlap (the process that queued a run appending while the claiming one does) can lose
+ * a line; the run's events are then read from the task store, whose copy is complete (see `RunCatalog.events`).
+ *
+ * The credentials need s3:ListBucket (HeadBucket, listings, and S3 answers 403 instead of 404 for a missing object
+ * without it), s3:GetObject, s3:PutObject and s3:DeleteObject on the prefix.
+ */
+export class S3Workspace implements Workspace {
+  readonly bucket: string;
+  readonly #client: S3Client;
+  /** The key prefix of every file, ending in `/`. */
+  readonly #root: string;
+  readonly #pageSize: number;
+
+  constructor(client: S3Client, options: S3WorkspaceOptions) {
+    this.#client = client;
+    this.bucket = options.bucket;
+    const prefix = options.prefix.replace(/^\/+|\/+$/g, '');
+    this.#root = prefix === '' ? 'files/' : `${prefix}/files/`;
+    this.#pageSize = Math.min(Math.max(1, options.pageSize ?? S3_PAGE_LIMIT), S3_PAGE_LIMIT);
+  }
+
+  async writeFile(path: string, content: string): Promise<void> {
+    await this.#put(this.#key(path), content);
+  }
+
+  async appendFile(path: string, content: string): Promise<void> {
+    const key = this.#key(path);
+    const current = await this.#get(key);
+    await this.#put(key, (current ?? '') + content);
+  }
+
+  async readFile(path: string): Promise<string | null> {
+    return this.#get(this.#key(path));
+  }
+
+  async list(directory: string): Promise<WorkspaceEntry[]> {
+    const base = `${this.#key(directory)}/`;
+    const files: WorkspaceEntry[] = [];
+    const directories = new Map<string, number>();
+    for await (const object of this.#objects(base)) {
+      const relative = (object.Key ?? '').slice(base.length);
+      // Consoles create "folder" objects whose key ends in `/`: a directory, not a file.
+      const marker = relative.endsWith('/');
+      const segments = (marker ? relative.slice(0, -1) : relative).split('/');
+      // Keys written by other tools (`a//b`, `a/../b`) cannot be named through this port: leave them out.
+      if (segments.some((segment) => segment === '' || segment === '.' || segment === '..')) continue;
+      const modified = object.LastModified?.getTime() ?? 0;
+      const depth = marker ? segments.length : segments.length - 1;
+      for (let i = 1; i <= depth; i += 1) {
+        const path = segments.slice(0, i).join('/');
+        directories.set(path, Math.max(directories.get(path) ?? 0, modified));
+      }
+      if (!marker) files.push(entry(relative, segments, modified, false));
+    }
+    const implied = [...directories].map(([path, modified]) => entry(path, path.split('/'), modified, true));
+    return [...files, ...implied].sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  async remove(path: string): Promise<void> {
+    const key = this.#key(path);
+    const keys = [key];
+    // Collected before deleting: deleting while paging could make the listing skip keys.
+    for await (const object of this.#objects(`${key}/`)) if (object.Key !== undefined) keys.push(object.Key);
+    for (let start = 0; start < keys.length; start += this.#pageSize) {
+      const batch = keys.slice(start, start + this.#pageSize);
+      const out = await this.#client.send(
+        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+      );
+      const [failed] = out.Errors ?? [];
+      if (failed !== undefined) {
+        throw new Error(`could not delete ${JSON.stringify(failed.Key)} from bucket ${this.bucket}: ${failed.Code ?? 'error'} ${failed.Message ?? ''}`.trim());
+      }
+    }
+  }
+
+  /** Releases the client's sockets. */
+  close(): void {
+    this.#client.destroy();
+  }
+
+  #key(path: string): string {
+    return `${this.#root}${workspaceSegments(path).join('/')}`;
+  }
+
+  async #put(key: string, content: string): Promise<void> {
+    await this.#client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: content, ContentType: 'text/plain; charset=utf-8' }),
+    );
+  }
+
+  async #get(key: string): Promise<string | null> {
+    try {
+      const out = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return (await out.Body?.transformToString('utf-8')) ?? '';
+    } catch (error) {
+      if (isMissingKey(error)) return null;
+      throw error;
+    }
+  }
+
+  async *#objects(prefix: string): AsyncGenerator<_Object> {
+    let token: string | undefined;
+    do {
+      const page = await this.#client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, MaxKeys: this.#pageSize, ...(token === undefined ? {} : { ContinuationToken: token }) }),
+      );
+      yield* page.Contents ?? [];
+      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+  }
+}
+
+function entry(path: string, segments: readonly string[], modified: number, isDir: boolean): WorkspaceEntry {
+  return { path, name: segments.at(-1) ?? path, modified_at: new Date(modified).toISOString(), is_dir: isDir };
+}
+
+/** A missing object, not a missing bucket (which must surface): S3 says NoSuchKey, some compatible servers only 404. */
+function isMissingKey(error: unknown): boolean {
+  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return name === 'NoSuchKey' || (name !== 'NoSuchBucket' && $metadata?.httpStatusCode === 404);
+}
