@@ -28,7 +28,7 @@
  * same 2 cores, so 4 processes compete with each other and with the database for CPU.
  *
  *   node --import tsx bench/store-throughput.ts [--seconds 10] [--warmup 3] [--rate 600] [--interval 2]
- *        [--slots 64] [--stores memory,sqlite,postgres,mysql,redis] [--processes 1,4]
+ *        [--slots 64] [--stores memory,sqlite,postgres,mysql,redis] [--processes 1,4] [--profile DIR]
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -48,6 +48,7 @@ const { values } = parseArgs({
     slots: { type: 'string', default: '64' },
     stores: { type: 'string', default: 'memory,sqlite,postgres,mysql,redis' },
     processes: { type: 'string', default: '1,4' },
+    profile: { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
@@ -58,6 +59,8 @@ const slots = Number(values.slots);
 const stores = values.stores.split(',').map((name) => name.trim()).filter((name) => name !== '');
 const processCounts = values.processes.split(',').map(Number);
 const env = process.env;
+// `--profile DIR`: every server process writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
+const nodeArgs = values.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values.profile}`];
 
 const AGENT = join(FIXTURES, 'light-agent.ts');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -146,8 +149,8 @@ async function measure(store: string, processes: number, dir: string): Promise<R
       OMNICOREAGENT_SERVE_REQUEST_LOGGING: 'false',
     };
     // The first process applies the migrations; the others then start together.
-    const first = await startServing(['run', '--agent', AGENT], { env: processEnv });
-    const rest = await Promise.all(Array.from({ length: processes - 1 }, () => startServing(['run', '--agent', AGENT], { env: processEnv })));
+    const first = await startServing(['run', '--agent', AGENT], { env: processEnv, nodeArgs });
+    const rest = await Promise.all(Array.from({ length: processes - 1 }, () => startServing(['run', '--agent', AGENT], { env: processEnv, nodeArgs })));
     const servers: ServingCli[] = [first, ...rest];
     const api = first.baseUrl;
 

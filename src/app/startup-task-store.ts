@@ -4,6 +4,7 @@ import type { BackgroundAttempt, BackgroundRun, LifecycleEvent, ScheduleState } 
 import type {
   AdmitWrite,
   CancelWrite,
+  ClaimOptions,
   DispatchCommit,
   DispatchWrite,
   DueSchedule,
@@ -78,7 +79,7 @@ export class StartupTaskStore implements TaskStore {
   countRuns(filter?: Omit<RunFilter, 'limit' | 'statuses'>): Promise<RunCounts> {
     return this.#store.countRuns(filter);
   }
-  claimNextRun(claim: ClaimRequest, options?: { readonly runId?: string }): Promise<RunWrite | null> {
+  claimNextRun(claim: ClaimRequest, options?: ClaimOptions): Promise<RunWrite | null> {
     return this.#store.claimNextRun(claim, options);
   }
   updateRun(runId: string, change: RunChange): Promise<RunWrite> {

@@ -49,6 +49,14 @@ export class LeaseLostError extends TaskStoreError {
   }
 }
 
+/** A change that must not apply once a cancel was requested (a run's result arriving after a cancel request). */
+export class CancelRequestedError extends TaskStoreError {
+  override name = 'CancelRequestedError';
+  constructor(readonly runId: string) {
+    super(`run ${runId} was asked to cancel`);
+  }
+}
+
 /**
  * Thrown by an agent (or a tool) to fail a background run without the retries its policy would allow: the
  * failure is permanent (bad input, a refused request), and trying again cannot help.

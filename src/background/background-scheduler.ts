@@ -1,3 +1,4 @@
+import { eachConcurrently } from '../core/each-concurrently.ts';
 import type { Clock } from './clock.ts';
 import { planRecovery } from './lease-recovery.ts';
 import { LeaseLostError, RecordNotFoundError, TransitionRefusedError } from './background-errors.ts';
@@ -5,6 +6,9 @@ import type { BackgroundLogger, RunEventSink } from './run-event-sink.ts';
 import { planDispatch } from './schedule-dispatch.ts';
 import type { TaskStore } from './task-store.ts';
 import { isoAt } from './utc-datetime.ts';
+
+/** Dispatch commits in flight at once per process (each holds one store connection while it runs). */
+const DISPATCH_CONCURRENCY = 4;
 
 export interface BackgroundSchedulerOptions {
   readonly store: TaskStore;
@@ -33,7 +37,10 @@ export class BackgroundScheduler {
     const { store, clock, sink, batch, logger } = this.#options;
     const nowMs = clock.now();
     const due = await store.listDueSchedules(isoAt(nowMs), batch);
-    for (const { task, state } of due) {
+    // Each commit is a compare-and-set on its own task's rows, so commits of different tasks can overlap: one round
+    // trip's latency per due schedule in turn would cap a durable store at a few hundred dispatches per second.
+    // In a random order, so that processes dispatching at the same moment start on different schedules.
+    await eachConcurrently(shuffled(due, Math.random), DISPATCH_CONCURRENCY, async ({ task, state }) => {
       let commit;
       try {
         commit = planDispatch(task, state, nowMs, { maxRuns: batch, ...(this.#options.random ? { random: this.#options.random } : {}) });
@@ -42,11 +49,11 @@ export class BackgroundScheduler {
         const reason = `schedule could not be computed: ${error instanceof Error ? error.message : String(error)}`;
         logger.error({ task_id: task.task_id, err: reason }, 'background schedule paused');
         await store.setSchedulePaused(task.task_id, true, reason, isoAt(nowMs));
-        continue;
+        return;
       }
       const written = await store.commitDispatch(commit);
       if (written.committed) sink.publish(...written.runs, ...written.cancelled);
-    }
+    });
     return due.length;
   }
 
@@ -66,4 +73,13 @@ export class BackgroundScheduler {
     }
     return recovered;
   }
+}
+
+function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
 }

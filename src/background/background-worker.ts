@@ -7,6 +7,9 @@ import type { RunExecutor } from './run-executor.ts';
 import type { TaskStore } from './task-store.ts';
 import { isoAt } from './utc-datetime.ts';
 
+/** Claims in flight at once per process. */
+const CLAIM_CONCURRENCY = 4;
+
 export interface BackgroundWorkerOptions {
   readonly store: TaskStore;
   readonly clock: Clock;
@@ -131,22 +134,42 @@ export class BackgroundWorker {
     }
   }
 
+  /**
+   * Claims until the slots are full or nothing is claimable. Several claims are in flight at once: on a durable
+   * store a claim is a transaction of a few round trips, and one at a time would cap a process at a few hundred
+   * claims per second with the database mostly idle. Claimers skip each other's locked rows, so they never wait.
+   */
   async #claimAll(): Promise<number> {
     let claimed = 0;
-    while (this.#hasSlot() && !this.#stop.signal.aborted && (await this.#claim()) !== null) claimed += 1;
+    while (!this.#stop.signal.aborted) {
+      // The first claim of a pass looks before it locks (cheap when idle); once one succeeded, more are likely
+      // waiting and several go straight to the claim.
+      const width = claimed === 0 ? Math.min(this.#freeSlots(), 1) : Math.min(this.#freeSlots(), CLAIM_CONCURRENCY);
+      if (width <= 0) break;
+      const results = await Promise.allSettled(Array.from({ length: width }, () => this.#claim(undefined, claimed > 0)));
+      const got = results.filter((result) => result.status === 'fulfilled' && result.value !== null).length;
+      claimed += got;
+      const failed = results.find((result) => result.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
+      if (got < width) break;
+    }
     return claimed;
   }
 
-  #hasSlot(): boolean {
+  #freeSlots(): number {
     const max = this.#options.maxConcurrentRuns;
-    return max <= 0 || this.#executions.size < max;
+    return max <= 0 ? Number.POSITIVE_INFINITY : max - this.#executions.size;
+  }
+
+  #hasSlot(): boolean {
+    return this.#freeSlots() > 0;
   }
 
   /** Claims a run and starts executing it; resolves once it started (never waits for the execution). */
-  async #claim(runId?: string): Promise<{ readonly execution: Promise<void> } | null> {
+  async #claim(runId?: string, likelyClaimable = false): Promise<{ readonly execution: Promise<void> } | null> {
     const { store, clock, sink, workerId, leaseMs, executor } = this.#options;
     const claim = { workerId, leaseToken: newId('lease'), now: isoAt(clock.now()), leaseMs };
-    const written = await store.claimNextRun(claim, runId === undefined ? {} : { runId });
+    const written = await store.claimNextRun(claim, runId === undefined ? { likelyClaimable } : { runId });
     if (written === null) return null;
     sink.publish(written);
     const execution = executor.execute(written.run).finally(() => {

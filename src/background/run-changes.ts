@@ -1,4 +1,4 @@
-import { LeaseLostError, TransitionRefusedError } from './background-errors.ts';
+import { CancelRequestedError, LeaseLostError, TransitionRefusedError } from './background-errors.ts';
 import { lifecycleEvent, RUN_EVENTS } from './lifecycle-events.ts';
 import type { OverlapPolicy } from './policies.ts';
 import { isTerminal, type BackgroundAttempt, type BackgroundRun, type LifecycleEvent, type RunStatus } from './run-record.ts';
@@ -36,6 +36,8 @@ export interface RunExpectation {
   readonly leaseToken?: string;
   /** Recovery: the run's lease must have expired at or before this time. */
   readonly leaseExpiredBy?: string;
+  /** The change applies only if no cancel was requested (`CancelRequestedError` otherwise). */
+  readonly noCancelRequested?: boolean;
 }
 
 export interface RunChange {
@@ -72,6 +74,7 @@ function checkExpectation(run: BackgroundRun, expect: RunExpectation | undefined
   if (expect.leaseExpiredBy !== undefined && (run.lease_expires_at === null || run.lease_expires_at > expect.leaseExpiredBy)) {
     throw new LeaseLostError(run.run_id);
   }
+  if (expect.noCancelRequested === true && run.cancel_requested_at !== null) throw new CancelRequestedError(run.run_id);
 }
 
 /** Applies attempt writes to a run's attempts (ordered by number); adapters store the result. */

@@ -4,13 +4,13 @@ import type { ServableAgent } from '../agent/servable-agent.ts';
 import { newId } from '../core/ids.ts';
 import { scrubSecrets } from '../llm/scrub-secrets.ts';
 import { AgentUnavailableError, type AgentResolver } from './agent-resolver.ts';
-import { LeaseLostError, RecordNotFoundError, RunAbortedError, TransitionRefusedError } from './background-errors.ts';
+import { CancelRequestedError, LeaseLostError, RecordNotFoundError, RunAbortedError, TransitionRefusedError } from './background-errors.ts';
 import type { BackgroundTask } from './background-records.ts';
 import { backgroundQuery, resultPreview } from './background-query.ts';
 import { STOPPED, type Clock } from './clock.ts';
 import { RUN_EVENTS } from './lifecycle-events.ts';
 import { retryDelaySeconds, type RetryReason } from './policies.ts';
-import type { RunChange } from './run-changes.ts';
+import type { RunChange, RunExpectation } from './run-changes.ts';
 import type { BackgroundLogger, RunEventSink } from './run-event-sink.ts';
 import type { BackgroundRun } from './run-record.ts';
 import type { TelemetryEvent } from '../telemetry/telemetry-event.ts';
@@ -43,7 +43,7 @@ type Outcome =
   | { readonly kind: 'interrupted' }
   | { readonly kind: 'lost' };
 
-type Write = (change: Omit<RunChange, 'now' | 'expect'>) => Promise<BackgroundRun>;
+type Write = (change: Omit<RunChange, 'now' | 'expect'>, expect?: Omit<RunExpectation, 'leaseToken'>) => Promise<BackgroundRun>;
 
 /**
  * Executes claimed runs (spec 6.3): start an attempt, call the agent with the context-prefixed query, the run's
@@ -79,9 +79,9 @@ export class RunExecutor {
     this.#active.set(claimed.run_id, controller);
     const token = claimed.lease_token as string;
     const stopHeartbeat = this.#heartbeat(claimed, token, controller);
-    const write: Write = async (change) => {
+    const write: Write = async (change, expect = {}) => {
       const now = isoAt(this.#options.clock.now());
-      const written = await this.#options.store.updateRun(claimed.run_id, { ...change, now, expect: { leaseToken: token } });
+      const written = await this.#options.store.updateRun(claimed.run_id, { ...change, now, expect: { ...expect, leaseToken: token } });
       this.#options.sink.publish(written);
       return written.run;
     };
@@ -203,17 +203,21 @@ export class RunExecutor {
       case 'lost':
         return;
       case 'completed': {
-        // The last checkpoint: a cancel requested elsewhere while the agent worked wins over its result.
-        const current = await this.#options.store.getRun(run.run_id);
-        if (current?.cancel_requested_at != null) {
+        // The last checkpoint: a cancel requested elsewhere while the agent worked wins over its result. The store
+        // checks it in the same write, so the common case costs one write and no read.
+        try {
+          // A retry that succeeds must not keep the previous attempt's error (spec 13.6).
+          await write(
+            {
+              steps: [{ status: 'completed', event: RUN_EVENTS.completed, patch: { result_preview: outcome.preview, error: null } }],
+              attempts: attempt('completed'),
+            },
+            { noCancelRequested: true },
+          );
+        } catch (error) {
+          if (!(error instanceof CancelRequestedError)) throw error;
           await write({ steps: [{ status: 'cancelled', event: RUN_EVENTS.cancelled }], attempts: attempt('cancelled') });
-          return;
         }
-        // A retry that succeeds must not keep the previous attempt's error (spec 13.6).
-        await write({
-          steps: [{ status: 'completed', event: RUN_EVENTS.completed, patch: { result_preview: outcome.preview, error: null } }],
-          attempts: attempt('completed'),
-        });
         return;
       }
       case 'cancelled':

@@ -48,6 +48,16 @@ export interface RunFilter {
   readonly limit?: number;
 }
 
+export interface ClaimOptions {
+  /** Claim this run (if it is claimable) instead of the oldest. */
+  readonly runId?: string;
+  /**
+   * The caller has just claimed a run, so more are probably waiting: an adapter that first looks, without locks,
+   * whether anything is claimable (to keep idle polling cheap) may skip the look.
+   */
+  readonly likelyClaimable?: boolean;
+}
+
 export interface RunCounts {
   readonly total: number;
   readonly byStatus: Readonly<Partial<Record<RunStatus, number>>>;
@@ -111,7 +121,7 @@ export interface TaskStore {
    * its task; ties on `queued_at` in any order), or the given one, under a new lease. Two claimers never get the same run, and a task that does not
    * allow parallel runs never has two runs claimed or running. Null when nothing is claimable.
    */
-  claimNextRun(claim: ClaimRequest, options?: { readonly runId?: string }): Promise<RunWrite | null>;
+  claimNextRun(claim: ClaimRequest, options?: ClaimOptions): Promise<RunWrite | null>;
   /**
    * Applies a change (`applyRunChange`): status steps checked against the state machine, the expectation (lease
    * token, expiry) checked, attempts written, events appended. Throws `RecordNotFoundError`, `LeaseLostError` or

@@ -50,6 +50,8 @@ export interface CliResult {
 export interface CliOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly cwd?: string;
+  /** Node.js options before the CLI script (the store benchmark's `--profile` passes `--cpu-prof`). */
+  readonly nodeArgs?: readonly string[];
 }
 
 const running = new Set<CliProcess>();
@@ -63,7 +65,7 @@ export class CliProcess {
   #result: CliResult | undefined;
 
   constructor(args: readonly string[], options: CliOptions = {}) {
-    this.child = spawn(process.execPath, [CLI_BIN, ...args], {
+    this.child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI_BIN, ...args], {
       cwd: options.cwd ?? REPO_ROOT,
       env: childEnv(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -25,6 +25,7 @@ import {
 import type {
   AdmitWrite,
   CancelWrite,
+  ClaimOptions,
   DispatchCommit,
   DispatchWrite,
   DueSchedule,
@@ -204,7 +205,7 @@ export class MemoryTaskStore implements TaskStore {
     return { total: runs.length, byStatus };
   }
 
-  async claimNextRun(claim: ClaimRequest, options: { readonly runId?: string } = {}): Promise<RunWrite | null> {
+  async claimNextRun(claim: ClaimRequest, options: ClaimOptions = {}): Promise<RunWrite | null> {
     if (options.runId !== undefined) {
       const entry = this.#runs.get(options.runId);
       if (entry === undefined || !isClaimable(entry.run, claim.now, this.#isOccupied(entry.run.task_id))) return null;

@@ -15,6 +15,7 @@ import type { BackgroundAttempt, BackgroundRun, LifecycleEvent, RunStatus, Sched
 import type {
   AdmitWrite,
   CancelWrite,
+  ClaimOptions,
   DispatchCommit,
   DispatchWrite,
   DueSchedule,
@@ -219,7 +220,7 @@ export class MongoTaskStore implements TaskStore {
     return { total: groups.reduce((sum, group) => sum + group.n, 0), byStatus };
   }
 
-  async claimNextRun(claim: ClaimRequest, options: { readonly runId?: string } = {}): Promise<RunWrite | null> {
+  async claimNextRun(claim: ClaimRequest, options: ClaimOptions = {}): Promise<RunWrite | null> {
     if (options.runId !== undefined) {
       const runId = options.runId;
       const claimed = await this.#transact((tx) => claimIn(tx, runId, claim));

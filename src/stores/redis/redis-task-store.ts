@@ -13,6 +13,7 @@ import { isUnfinished, LEASED_STATUSES, type BackgroundAttempt, type BackgroundR
 import type {
   AdmitWrite,
   CancelWrite,
+  ClaimOptions,
   DispatchCommit,
   DispatchWrite,
   DueSchedule,
@@ -216,7 +217,7 @@ export class RedisTaskStore implements TaskStore {
     return countsOf(await this.#redis.hgetall(key));
   }
 
-  async claimNextRun(claim: ClaimRequest, options: { readonly runId?: string } = {}): Promise<RunWrite | null> {
+  async claimNextRun(claim: ClaimRequest, options: ClaimOptions = {}): Promise<RunWrite | null> {
     return options.runId === undefined ? this.#claims.claimNext(claim) : this.#claims.claimRun(options.runId, claim);
   }
 

@@ -13,6 +13,7 @@ import {
 import type {
   AdmitWrite,
   CancelWrite,
+  ClaimOptions,
   DispatchCommit,
   DispatchWrite,
   DueSchedule,
@@ -170,11 +171,12 @@ export class SqlTaskStore implements TaskStore {
 
   async commitDispatch(commit: DispatchCommit): Promise<DispatchWrite> {
     return this.#tx.run(async (trx) => {
-      const stored = await this.#lockState(trx, commit.taskId);
-      const task = await trx.selectFrom(this.#t.backgroundTasks).select('task_id').where('task_id', '=', commit.taskId).executeTakeFirst();
+      // A state another dispatcher has locked is being dispatched (or edited) right now: leave it to that one rather
+      // than queue behind it only to find it changed. A task and its state are deleted together (`deleteTask`), so
+      // a stored state means the task exists.
+      const stored = await this.#lockState(trx, commit.taskId, { skipLocked: true });
       const matches =
         stored !== null &&
-        task !== undefined &&
         stored.state.schedule_revision === commit.expect.schedule_revision &&
         stored.state.next_due_at === commit.expect.next_due_at;
       if (!matches) return { committed: false, runs: [], cancelled: [] };
@@ -229,8 +231,8 @@ export class SqlTaskStore implements TaskStore {
     return { total, byStatus };
   }
 
-  async claimNextRun(claim: ClaimRequest, options: { readonly runId?: string } = {}): Promise<RunWrite | null> {
-    if (options.runId === undefined) {
+  async claimNextRun(claim: ClaimRequest, options: ClaimOptions = {}): Promise<RunWrite | null> {
+    if (options.runId === undefined && options.likelyClaimable !== true) {
       // An idle worker asks every few milliseconds: a plain read answers "nothing" without taking any lock (on
       // SQLite, without queueing for the file's write lock behind the other processes).
       const any = await this.#rows.claimable(this.#db).select('r.run_id').where('r.queued_at', '<=', claim.now).limit(1).executeTakeFirst();
@@ -353,9 +355,9 @@ export class SqlTaskStore implements TaskStore {
   }
 
   /** Reads a task's schedule state and its row version, locking the row until the transaction ends. */
-  async #lockState(trx: Kysely<any>, taskId: string): Promise<StoredState | null> {
-    const query = trx.selectFrom(this.#t.backgroundScheduleStates).select(['data', 'version']).where('task_id', '=', taskId);
-    const row = await this.#locked(query).executeTakeFirst();
+  async #lockState(trx: Kysely<any>, taskId: string, options: { readonly skipLocked?: boolean } = {}): Promise<StoredState | null> {
+    const query = this.#locked(trx.selectFrom(this.#t.backgroundScheduleStates).select(['data', 'version']).where('task_id', '=', taskId));
+    const row = await (options.skipLocked === true && this.#dialect !== 'sqlite' ? query.skipLocked() : query).executeTakeFirst();
     return row === undefined ? null : { state: parse<ScheduleState>(row), version: Number(row.version) };
   }
 
