@@ -8,9 +8,10 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { PROVIDERS } from '../../src/llm/model-config.ts';
-import { ScriptedOpenAIServer, type ChatCompletionMessage } from '../../src/testing/scripted-openai-server.ts';
+import type { ChatCompletionMessage } from '../../src/testing/scripted-openai-server.ts';
+import { useScriptedModel } from '../support/serve-fixture.ts';
 import {
   CliProcess,
   FIXTURES,
@@ -193,21 +194,7 @@ describe.concurrent('omniserve commands that exit', () => {
 // Serving processes: one at a time, each stopped after its test.
 
 describe('omniserve serving over loopback', () => {
-  let model: ScriptedOpenAIServer;
-  let llmEnv: Record<string, string>;
-
-  beforeAll(async () => {
-    model = await ScriptedOpenAIServer.start();
-    llmEnv = { LLM_BASE_URL: model.baseUrl, LLM_API_KEY: 'test' };
-  });
-  afterEach(async () => {
-    await stopAllClis();
-    model.reset();
-  });
-  afterAll(async () => {
-    await stopAllClis();
-    await model.close();
-  });
+  const model = useScriptedModel({ stop: stopAllClis });
 
   describe('serves every accepted agent file form', () => {
     const forms = [
@@ -217,13 +204,13 @@ describe('omniserve serving over loopback', () => {
       { file: 'light-agent.ts', name: 'LightAgent', response: 'light: hi', callsModel: false },
     ];
     it.for(forms)('$file', async ({ file, name, response, callsModel }) => {
-      const { baseUrl } = await startServing(['run', '--agent', fixture(file)], { env: llmEnv });
+      const { baseUrl } = await startServing(['run', '--agent', fixture(file)], { env: model.env });
       const reply = await postJson(baseUrl, '/run/sync', { query: 'hi' });
       expect(reply.status).toBe(200);
       const body = (await reply.json()) as RunBody;
       expect(body).toMatchObject({ response, agent_name: name });
       expect(body.run_id).toMatch(/^run_/);
-      expect(model.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(callsModel ? 1 : 0);
+      expect(model.llm.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(callsModel ? 1 : 0);
     });
   });
 
@@ -240,8 +227,8 @@ describe('omniserve serving over loopback', () => {
 
   it('POST /run streams text deltas over a real socket while the model is still answering', async () => {
     const text = 'Streaming works one word at a time';
-    model.enqueue({ text, chunkDelayMs: 150 });
-    const { baseUrl } = await startServing(['run', '--agent', fixture('ts-agent.ts')], { env: llmEnv });
+    model.llm.enqueue({ text, chunkDelayMs: 150 });
+    const { baseUrl } = await startServing(['run', '--agent', fixture('ts-agent.ts')], { env: model.env });
     const response = await postJson(baseUrl, '/run', { query: 'stream please' });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/event-stream');
@@ -250,7 +237,7 @@ describe('omniserve serving over loopback', () => {
     let modelFinishedAtFirstDelta: boolean | undefined;
     for await (const frame of readSseFrames(response.body!)) {
       if (frame.event === 'text_delta' && modelFinishedAtFirstDelta === undefined) {
-        modelFinishedAtFirstDelta = model.requests[0]?.finished;
+        modelFinishedAtFirstDelta = model.llm.requests[0]?.finished;
       }
       frames.push(frame);
     }
@@ -268,8 +255,8 @@ describe('omniserve serving over loopback', () => {
   });
 
   it('a client that disconnects from POST /run mid-stream aborts the model call', async () => {
-    model.enqueue({ text: Array.from({ length: 40 }, (_, i) => `word${i}`).join(' '), chunkDelayMs: 250 });
-    const { cli, baseUrl } = await startServing(['run', '--agent', fixture('ts-agent.ts')], { env: llmEnv });
+    model.llm.enqueue({ text: Array.from({ length: 40 }, (_, i) => `word${i}`).join(' '), chunkDelayMs: 250 });
+    const { cli, baseUrl } = await startServing(['run', '--agent', fixture('ts-agent.ts')], { env: model.env });
     const client = new AbortController();
     const response = await postJson(baseUrl, '/run', { query: 'talk slowly' }, { signal: client.signal });
     const frames = readSseFrames(response.body!);
@@ -279,8 +266,8 @@ describe('omniserve serving over loopback', () => {
     for await (const frame of frames) if (frame.event === 'text_delta') break;
     client.abort();
 
-    await model.waitFor((requests) => requests[0]?.aborted === true, 10_000);
-    expect(model.requests[0]).toMatchObject({ aborted: true, finished: false });
+    await model.llm.waitFor((requests) => requests[0]?.aborted === true, 10_000);
+    expect(model.llm.requests[0]).toMatchObject({ aborted: true, finished: false });
     // The server survived the disconnect and still answers.
     expect(cli.hasExited).toBe(false);
     const after = await postJson(baseUrl, '/run/sync', { query: 'still there?' });
@@ -288,11 +275,11 @@ describe('omniserve serving over loopback', () => {
   });
 
   it('quickstart serves an agent built from flags and prints a curl sample', async () => {
-    const { cli, baseUrl } = await startServing(['quickstart', '--provider', 'openai', '--model', 'some-model'], { env: llmEnv });
+    const { cli, baseUrl } = await startServing(['quickstart', '--provider', 'openai', '--model', 'some-model'], { env: model.env });
     const reply = await postJson(baseUrl, '/run/sync', { query: 'hello quickstart' });
     expect(reply.status).toBe(200);
     expect(await reply.json()).toMatchObject({ response: 'echo: hello quickstart', agent_name: 'QuickAgent' });
-    expect(model.requests[0]?.body?.model).toBe('some-model');
+    expect(model.llm.requests[0]?.body?.model).toBe('some-model');
     await waitForOutput(cli, 'curl -X POST');
     expect(cli.stdout).toContain(`${baseUrl}/run/sync`);
   });
@@ -308,7 +295,7 @@ describe('omniserve serving over loopback', () => {
   });
 
   it('SIGTERM makes a serving process exit 0', async () => {
-    const { cli } = await startServing(['run', '--agent', fixture('ts-agent.ts')], { env: llmEnv });
+    const { cli } = await startServing(['run', '--agent', fixture('ts-agent.ts')], { env: model.env });
     cli.child.kill('SIGTERM');
     const result = await cli.waitForExit(15_000);
     expect(result.code).toBe(0);
@@ -317,9 +304,9 @@ describe('omniserve serving over loopback', () => {
   // A keep-alive client (like a proxy's connection pool) does not close its socket after the stream: the server must,
   // or shutdown would wait for the whole grace period (60 s here).
   it('SIGTERM during a POST /run stream lets the run finish, then exits 0', async () => {
-    model.enqueue({ text: 'one two three', chunkDelayMs: 100 });
+    model.llm.enqueue({ text: 'one two three', chunkDelayMs: 100 });
     const { cli, baseUrl } = await startServing(['run', '--agent', fixture('ts-agent.ts')], {
-      env: { ...llmEnv, OMNICOREAGENT_SERVE_SHUTDOWN_GRACE_SECONDS: '60' },
+      env: { ...model.env, OMNICOREAGENT_SERVE_SHUTDOWN_GRACE_SECONDS: '60' },
     });
     const agent = new HttpAgent({ keepAlive: true });
     try {
@@ -357,7 +344,7 @@ describe('omniserve serving over loopback', () => {
       (messages ?? []).filter((m) => m.role === 'tool').map((m) => ({ id: m['tool_call_id'], content: String(m.content) }));
 
     it('lists its tools', async () => {
-      const { baseUrl } = await startServing(['run', '--agent', agentFile], { env: llmEnv });
+      const { baseUrl } = await startServing(['run', '--agent', agentFile], { env: model.env });
       const body = (await (await fetch(`${baseUrl}/tools`)).json()) as { tools: { name: string; type: string }[]; total: number };
       expect(body.total).toBe(2);
       expect(body.tools.map((t) => [t.name, t.type])).toEqual([
@@ -367,7 +354,7 @@ describe('omniserve serving over loopback', () => {
     });
 
     it('runs each tool the model calls and sends the results back to the model', async () => {
-      model.enqueue(
+      model.llm.enqueue(
         {
           toolCalls: [
             { id: 'call_km', name: 'convert_units', arguments: { value: 5, from: 'km', to: 'mi' } },
@@ -379,13 +366,13 @@ describe('omniserve serving over loopback', () => {
         },
         { text: '5 km is about 3.11 miles; one month after 2024-01-31 is 2024-02-29.' },
       );
-      const { baseUrl } = await startServing(['run', '--agent', agentFile], { env: llmEnv });
+      const { baseUrl } = await startServing(['run', '--agent', agentFile], { env: model.env });
       const reply = await postJson(baseUrl, '/run/sync', { query: 'How far is 5 km in miles, and what is one month after Jan 31 2024?' });
       expect(reply.status).toBe(200);
       const body = (await reply.json()) as RunBody;
       expect(body.response).toBe('5 km is about 3.11 miles; one month after 2024-01-31 is 2024-02-29.');
 
-      const chats = model.requests.filter((r) => r.path === '/v1/chat/completions');
+      const chats = model.llm.requests.filter((r) => r.path === '/v1/chat/completions');
       expect(chats).toHaveLength(2);
       expect(chats[0]!.body?.model).toBe('gpt-4o-mini');
       const results = new Map(toolMessages(chats[1]!.body?.messages).map((m) => [m.id, m.content]));

@@ -5,28 +5,14 @@
  */
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ScriptedOpenAIServer } from '../../src/testing/scripted-openai-server.ts';
+import { describe, expect, it } from 'vitest';
+import { useScriptedModel } from '../support/serve-fixture.ts';
 import { FIXTURES, postJson, startServing, stopAllClis, type CliProcess } from './spawn-cli.ts';
 
-let model: ScriptedOpenAIServer;
-let llmEnv: Record<string, string>;
-
-beforeAll(async () => {
-  model = await ScriptedOpenAIServer.start();
-  llmEnv = { LLM_BASE_URL: model.baseUrl, LLM_API_KEY: 'test' };
-});
-afterEach(async () => {
-  await stopAllClis();
-  model.reset();
-});
-afterAll(async () => {
-  await stopAllClis();
-  await model.close();
-});
+const model = useScriptedModel({ stop: stopAllClis });
 
 async function modelCalled(): Promise<void> {
-  await model.waitFor((requests) => requests.some((r) => r.path === '/v1/chat/completions'), 10_000);
+  await model.llm.waitFor((requests) => requests.some((r) => r.path === '/v1/chat/completions'), 10_000);
 }
 
 async function waitForStderr(cli: CliProcess, text: string, timeoutMs = 10_000): Promise<void> {
@@ -54,8 +40,8 @@ const agentArgs = ['run', '--agent', join(FIXTURES, 'ts-agent.ts')];
 
 describe('omniserve run: shutdown signals', () => {
   it('SIGTERM during a slow /run/sync: the answer still arrives complete, new connections are refused, exit 0', async () => {
-    const { cli, baseUrl } = await startServing(agentArgs, { env: llmEnv });
-    model.enqueue({ text: 'answered after the signal', delayMs: 1_500 });
+    const { cli, baseUrl } = await startServing(agentArgs, { env: model.env });
+    model.llm.enqueue({ text: 'answered after the signal', delayMs: 1_500 });
     const pending = postJson(baseUrl, '/run/sync', { query: 'take your time' });
     await modelCalled();
 
@@ -73,9 +59,9 @@ describe('omniserve run: shutdown signals', () => {
 
   it('a second signal during a long drain exits at once with 128 + the signal number', async () => {
     const { cli, baseUrl } = await startServing(agentArgs, {
-      env: { ...llmEnv, OMNICOREAGENT_SERVE_SHUTDOWN_GRACE_SECONDS: '120', OMNICOREAGENT_SERVE_REQUEST_TIMEOUT: '0' },
+      env: { ...model.env, OMNICOREAGENT_SERVE_SHUTDOWN_GRACE_SECONDS: '120', OMNICOREAGENT_SERVE_REQUEST_TIMEOUT: '0' },
     });
-    model.enqueue({ hang: true });
+    model.llm.enqueue({ hang: true });
     const pending = postJson(baseUrl, '/run/sync', { query: 'never answered' }).then(
       (res) => `status ${res.status}`,
       () => 'connection closed',
@@ -99,9 +85,9 @@ describe('omniserve run: shutdown signals', () => {
 
   it('SIGINT drains too, and a second SIGINT exits at once with 130', async () => {
     const { cli, baseUrl } = await startServing(agentArgs, {
-      env: { ...llmEnv, OMNICOREAGENT_SERVE_SHUTDOWN_GRACE_SECONDS: '120', OMNICOREAGENT_SERVE_REQUEST_TIMEOUT: '0' },
+      env: { ...model.env, OMNICOREAGENT_SERVE_SHUTDOWN_GRACE_SECONDS: '120', OMNICOREAGENT_SERVE_REQUEST_TIMEOUT: '0' },
     });
-    model.enqueue({ hang: true });
+    model.llm.enqueue({ hang: true });
     const pending = postJson(baseUrl, '/run/sync', { query: 'never answered' }).catch(() => undefined);
     await modelCalled();
     cli.child.kill('SIGINT');
@@ -116,9 +102,9 @@ describe('omniserve run: shutdown signals', () => {
 
   it('a run still going when the grace period ends is cut, and the process exits 0', async () => {
     const { cli, baseUrl } = await startServing(agentArgs, {
-      env: { ...llmEnv, OMNICOREAGENT_SERVE_SHUTDOWN_GRACE_SECONDS: '0.5', OMNICOREAGENT_SERVE_REQUEST_TIMEOUT: '0' },
+      env: { ...model.env, OMNICOREAGENT_SERVE_SHUTDOWN_GRACE_SECONDS: '0.5', OMNICOREAGENT_SERVE_REQUEST_TIMEOUT: '0' },
     });
-    model.enqueue({ hang: true });
+    model.llm.enqueue({ hang: true });
     const pending = postJson(baseUrl, '/run/sync', { query: 'never answered' }).then(
       (res) => `status ${res.status}`,
       () => 'connection closed',

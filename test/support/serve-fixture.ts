@@ -44,25 +44,51 @@ export function parseSse(body: string): SseFrame[] {
   return frames;
 }
 
+export interface ScriptedModelOptions {
+  /**
+   * Ends what else the tests started, such as the CLI processes of `test/e2e/spawn-cli.ts` (`stopAllClis`): awaited
+   * after each test, before the model is reset, and once more before the model closes.
+   */
+  readonly stop?: () => Promise<void>;
+}
+
+export interface ScriptedModel {
+  readonly llm: ScriptedOpenAIServer;
+  /** The variables that point a spawned `omniserve` at the scripted model (`LLM_BASE_URL`, `LLM_API_KEY`). */
+  readonly env: Readonly<Record<string, string>>;
+  tracked(server: OmniServe): OmniServe;
+}
+
 /**
- * Registers the hooks most server tests need: one scripted model for the file, reset after each test, and every
- * tracked server stopped after each test. Call at the top level of a test file.
+ * Registers the hooks most server tests need: one scripted model for the file (or the describe block it is called
+ * in), reset after each test, with every tracked server stopped (and `options.stop` awaited) before the reset.
+ * Call at the top level of a test file or of a describe block.
  */
-export function useScriptedModel(): { readonly llm: ScriptedOpenAIServer; tracked(server: OmniServe): OmniServe } {
+export function useScriptedModel(options: ScriptedModelOptions = {}): ScriptedModel {
   let llm: ScriptedOpenAIServer | undefined;
   const servers: OmniServe[] = [];
+  const started = (): ScriptedOpenAIServer => {
+    if (llm === undefined) throw new Error('the scripted model starts in beforeAll');
+    return llm;
+  };
   beforeAll(async () => {
     llm = await ScriptedOpenAIServer.start();
   });
   afterEach(async () => {
     await Promise.allSettled(servers.splice(0).map((server) => server.stop()));
+    await options.stop?.();
     llm?.reset();
   });
-  afterAll(async () => llm?.close());
+  afterAll(async () => {
+    await options.stop?.();
+    await llm?.close();
+  });
   return {
     get llm() {
-      if (llm === undefined) throw new Error('the scripted model starts in beforeAll');
-      return llm;
+      return started();
+    },
+    get env() {
+      return { LLM_BASE_URL: started().baseUrl, LLM_API_KEY: 'test' };
     },
     tracked(server) {
       servers.push(server);
