@@ -58,7 +58,7 @@ async function createDialect(dialect: SqlDialectName, location: string, timeoutM
     // the file's integrity. Measured here, FULL capped a single process far below the throughput target.
     database.pragma('synchronous = NORMAL');
     database.pragma(`busy_timeout = ${Math.max(5000, timeoutMs)}`);
-    return new SqliteDialect({ database });
+    return new SqliteDialect({ database: withStatementCache(database) });
   }
   if (dialect === 'postgres') {
     const { default: pg } = await import('pg');
@@ -66,4 +66,31 @@ async function createDialect(dialect: SqlDialectName, location: string, timeoutM
   }
   const { createPool } = await import('mysql2');
   return new MysqlDialect({ pool: createPool({ uri: location, connectTimeout: timeoutMs, connectionLimit: 10, supportBigNumbers: true }) });
+}
+
+/** Enough for every distinct statement the stores issue; `in (...)` lists of other lengths churn through the rest. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely prepares every query anew; on SQLite, where a query costs microseconds, preparing was a tenth of a busy
+ * server's CPU (measured with `bench/store-throughput.ts --profile`). Statements are reused by their SQL text, least
+ * recently used dropped first; one still iterating (`busy`) is never handed out twice.
+ */
+function withStatementCache(database: import('better-sqlite3').Database) {
+  const cache = new Map<string, import('better-sqlite3').Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      const cached = cache.get(sql);
+      if (cached !== undefined && !cached.busy) {
+        cache.delete(sql);
+        cache.set(sql, cached);
+        return cached;
+      }
+      const statement = database.prepare(sql);
+      cache.set(sql, statement);
+      if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      return statement;
+    },
+  };
 }

@@ -43,6 +43,23 @@ export class SqlTransactions {
     }
   }
 
+  /**
+   * Runs work outside a transaction, but on SQLite behind the same in-process file lock as the transactions: a
+   * statement of another connection in this process that met a transaction held across an await would block the
+   * thread in SQLite's busy handler, and the holder could never finish.
+   */
+  async serialized<T>(work: (db: Kysely<any>) => Promise<T>): Promise<T> {
+    if (this.#dialect !== 'sqlite') return work(this.#db);
+    return withFileLock(await this.#sqliteFile(), () => work(this.#db));
+  }
+
+  #sqliteFile(): Promise<string> {
+    this.#fileKey ??= sql<{ file: string }>`select file from pragma_database_list where name = 'main'`
+      .execute(this.#db)
+      .then((result) => result.rows[0]?.file ?? '');
+    return this.#fileKey;
+  }
+
   #once<T>(work: (trx: Kysely<any>) => Promise<T>): Promise<T> {
     if (this.#dialect === 'postgres') return this.#db.transaction().execute(work);
     if (this.#dialect === 'mysql') return this.#db.transaction().setIsolationLevel('read committed').execute(work);
@@ -50,11 +67,7 @@ export class SqlTransactions {
   }
 
   async #sqlite<T>(work: (trx: Kysely<any>) => Promise<T>): Promise<T> {
-    this.#fileKey ??= sql<{ file: string }>`select file from pragma_database_list where name = 'main'`
-      .execute(this.#db)
-      .then((result) => result.rows[0]?.file ?? '');
-    const key = await this.#fileKey;
-    return withFileLock(key, () =>
+    return withFileLock(await this.#sqliteFile(), () =>
       this.#db.connection().execute(async (connection) => {
         await sql`begin immediate`.execute(connection);
         try {

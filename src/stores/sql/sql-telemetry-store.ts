@@ -3,7 +3,9 @@ import type { TelemetryEvent } from '../../telemetry/telemetry-event.ts';
 import type { TraceRecord } from '../../telemetry/trace-model.ts';
 import { eventRow, planRetention, storedEvent, type EventRow, type RetentionPlan } from '../telemetry-store-support.ts';
 import type { EventQuery, StoredEvent, TelemetryRetention, TelemetryStore, TraceQuery } from '../types.ts';
+import { GroupCommit } from './group-commit.ts';
 import type { SqlTables } from './sql-migrations.ts';
+import { SqlTransactions } from './sql-task-store-tx.ts';
 import type { SqlDialectName } from './sql-url.ts';
 
 export interface SqlTelemetryStoreOptions {
@@ -11,6 +13,8 @@ export interface SqlTelemetryStoreOptions {
   /** Told when pruning fails after an append that succeeded; the next check tries again. */
   readonly onError?: (message: string, error: unknown) => void;
 }
+
+type TelemetryWrite = { readonly kind: 'event'; readonly row: EventRow } | { readonly kind: 'trace'; readonly trace: TraceRecord };
 
 const VICTIM_BATCH = 500;
 const RETRIES = 5;
@@ -24,6 +28,9 @@ const RETRIES = 5;
  * visible before 11.) PostgreSQL does it in one statement (data-modifying CTE), SQLite in one INSERT with a
  * trigger (the file lock serialises writers), MySQL in a transaction (`INSERT ... ON DUPLICATE KEY UPDATE`
  * row-locks the counter until commit).
+ *
+ * Writes that arrive while another is committing are committed together (`GroupCommit`): events first, in
+ * session order, then traces in id order, so two processes' groups take their row locks in the same order.
  */
 export class SqlTelemetryStore implements TelemetryStore {
   readonly #db: Kysely<any>;
@@ -33,6 +40,8 @@ export class SqlTelemetryStore implements TelemetryStore {
   readonly #onError: (message: string, error: unknown) => void;
   #traceWrites = 0;
   #appends = 0;
+  readonly #writes: GroupCommit<TelemetryWrite, number>;
+  readonly #tx: SqlTransactions;
 
   constructor(db: Kysely<any>, dialect: SqlDialectName, tables: SqlTables, options: SqlTelemetryStoreOptions = {}) {
     this.#db = db;
@@ -40,11 +49,16 @@ export class SqlTelemetryStore implements TelemetryStore {
     this.#t = tables;
     this.#plan = planRetention(options.retention, 'SqlTelemetryStore');
     this.#onError = options.onError ?? (() => undefined);
+    this.#tx = new SqlTransactions(db, dialect);
+    this.#writes = new GroupCommit({
+      single: (write) => retrying(() => this.#tx.serialized((db) => this.#write(db, write, false))),
+      commitGroup: (writes) => this.#tx.run((trx) => this.#writeGroup(trx, writes)),
+    });
   }
 
   async appendEvent(event: TelemetryEvent): Promise<StoredEvent> {
     const row = eventRow(event);
-    const cursor = await retrying(() => this.#insert(row));
+    const cursor = await this.#writes.submit({ kind: 'event', row });
     await this.#afterAppend(row, cursor);
     return { ...event, stream_cursor: cursor };
   }
@@ -77,24 +91,7 @@ export class SqlTelemetryStore implements TelemetryStore {
   }
 
   async saveTrace(trace: TraceRecord): Promise<void> {
-    const fields = {
-      data: JSON.stringify(trace),
-      started_at: trace.started_at,
-      status: trace.status,
-      run_id: trace.run_id,
-      session_id: trace.session_id,
-      task_id: trace.task_id,
-      agent_id: trace.agent_id,
-      workflow_id: trace.workflow_id,
-      model: trace.metadata.model,
-    };
-    const insert = this.#db.insertInto(this.#t.telemetryTraces).values({ trace_id: trace.trace_id, ...fields });
-    await retrying(() =>
-      (this.#dialect === 'mysql'
-        ? insert.onDuplicateKeyUpdate(fields)
-        : insert.onConflict((oc) => oc.column('trace_id').doUpdateSet(fields))
-      ).execute(),
-    );
+    await this.#writes.submit({ kind: 'trace', trace });
     this.#traceWrites += 1;
     if (this.#traceWrites % this.#plan.checkTracesEvery === 0) await this.#guard(() => this.#pruneTraces(trace.trace_id));
   }
@@ -125,8 +122,43 @@ export class SqlTelemetryStore implements TelemetryStore {
   /** The connection belongs to the store bundle, which closes it. */
   async close(): Promise<void> {}
 
+  /** One group of writes in one transaction; returns each write's cursor (0 for a trace). */
+  async #writeGroup(trx: Kysely<any>, writes: readonly TelemetryWrite[]): Promise<number[]> {
+    const results = new Array<number>(writes.length).fill(0);
+    const order = writes.map((write, i) => ({ write, i }));
+    const key = ({ write }: { write: TelemetryWrite }) => (write.kind === 'event' ? `0${write.row.sessionId}` : `1${write.trace.trace_id}`);
+    // Stable: a session's events keep their order. The last save of a trace wins, as it would one by one.
+    order.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.i - b.i));
+    const lastSave = new Map<string, number>();
+    for (const { write, i } of order) if (write.kind === 'trace') lastSave.set(write.trace.trace_id, i);
+    for (const { write, i } of order) {
+      if (write.kind === 'trace' && lastSave.get(write.trace.trace_id) !== i) continue;
+      results[i] = await this.#write(trx, write, true);
+    }
+    return results;
+  }
+
+  async #write(db: Kysely<any>, write: TelemetryWrite, inTransaction: boolean): Promise<number> {
+    if (write.kind === 'event') return this.#insert(db, write.row, inTransaction);
+    const { trace } = write;
+    const fields = {
+      data: JSON.stringify(trace),
+      started_at: trace.started_at,
+      status: trace.status,
+      run_id: trace.run_id,
+      session_id: trace.session_id,
+      task_id: trace.task_id,
+      agent_id: trace.agent_id,
+      workflow_id: trace.workflow_id,
+      model: trace.metadata.model,
+    };
+    const insert = db.insertInto(this.#t.telemetryTraces).values({ trace_id: trace.trace_id, ...fields });
+    await (this.#dialect === 'mysql' ? insert.onDuplicateKeyUpdate(fields) : insert.onConflict((oc) => oc.column('trace_id').doUpdateSet(fields))).execute();
+    return 0;
+  }
+
   /** Inserts the event with the session's next cursor, atomically with the counter and the trace row. */
-  async #insert(row: EventRow): Promise<number> {
+  async #insert(db: Kysely<any>, row: EventRow, inTransaction: boolean): Promise<number> {
     const t = this.#t;
     const columns = {
       session_id: row.sessionId,
@@ -149,24 +181,24 @@ export class SqlTelemetryStore implements TelemetryStore {
         select ${row.sessionId}::text, last_cursor, ${row.traceId}::text, ${row.runId}::text, ${row.taskId}::text,
           ${row.eventType}::text, ${row.json}::text
         from counter
-        returning stream_cursor`.execute(this.#db);
+        returning stream_cursor`.execute(db);
       return Number(result.rows[0]!.stream_cursor);
     }
     if (this.#dialect === 'sqlite') {
       const next = sql`coalesce((select last_cursor from ${sql.table(t.telemetrySessions)} where session_id = ${row.sessionId}), 0) + 1`;
-      const inserted = await this.#db
+      const inserted = await db
         .insertInto(t.telemetryEvents)
         .values({ ...columns, stream_cursor: next })
         .returning('stream_cursor')
         .executeTakeFirstOrThrow();
       return Number(inserted.stream_cursor);
     }
-    return this.#db.transaction().execute(async (trx) => {
+    const counted = async (trx: Kysely<any>) => {
       // LAST_INSERT_ID(expr) hands the new counter value back in the OK packet: no extra read.
-      const counted = await sql`
+      const inserted = await sql`
         insert into ${sql.table(t.telemetrySessions)} (session_id, last_cursor) values (${row.sessionId}, last_insert_id(1))
         on duplicate key update last_cursor = last_insert_id(last_cursor + 1)`.execute(trx);
-      const cursor = Number(counted.insertId);
+      const cursor = Number(inserted.insertId);
       await trx.insertInto(t.telemetryEvents).values({ ...columns, stream_cursor: cursor }).execute();
       await trx
         .insertInto(t.telemetryTraces)
@@ -174,7 +206,8 @@ export class SqlTelemetryStore implements TelemetryStore {
         .onDuplicateKeyUpdate({ trace_id: sql.ref('trace_id') })
         .execute();
       return cursor;
-    });
+    };
+    return inTransaction ? counted(db) : db.transaction().execute(counted);
   }
 
   async #afterAppend(row: EventRow, cursor: number): Promise<void> {
@@ -184,11 +217,13 @@ export class SqlTelemetryStore implements TelemetryStore {
     // Cursors of a session are contiguous, so "the newest maxEventsPerSession" is a cursor range.
     if (cursor > plan.maxEventsPerSession && cursor % plan.checkSessionEvery === 0) {
       await this.#guard(() =>
-        this.#db
-          .deleteFrom(this.#t.telemetryEvents)
-          .where('session_id', '=', row.sessionId)
-          .where('stream_cursor', '<=', cursor - plan.maxEventsPerSession)
-          .execute(),
+        this.#tx.serialized((db) =>
+          db
+            .deleteFrom(this.#t.telemetryEvents)
+            .where('session_id', '=', row.sessionId)
+            .where('stream_cursor', '<=', cursor - plan.maxEventsPerSession)
+            .execute(),
+        ),
       );
     }
     if (this.#traceWrites % plan.checkTracesEvery === 0) await this.#guard(() => this.#pruneTraces(row.traceId));
@@ -239,12 +274,12 @@ export class SqlTelemetryStore implements TelemetryStore {
       if (victims.length === 0) break;
       await this.#dropTraces(victims.map((v) => v.trace_id));
     }
-    await this.#db.deleteFrom(t).where('id', '<=', edge.id).execute();
+    await this.#tx.serialized((db) => db.deleteFrom(t).where('id', '<=', edge.id).execute());
   }
 
   async #dropTraces(traceIds: string[]): Promise<void> {
-    await retrying(() => this.#db.deleteFrom(this.#t.telemetryEvents).where('trace_id', 'in', traceIds).execute());
-    await retrying(() => this.#db.deleteFrom(this.#t.telemetryTraces).where('trace_id', 'in', traceIds).execute());
+    await retrying(() => this.#tx.serialized((db) => db.deleteFrom(this.#t.telemetryEvents).where('trace_id', 'in', traceIds).execute()));
+    await retrying(() => this.#tx.serialized((db) => db.deleteFrom(this.#t.telemetryTraces).where('trace_id', 'in', traceIds).execute()));
   }
 
   async #guard(work: () => Promise<unknown>): Promise<void> {
