@@ -9,7 +9,8 @@ import { LocalWorkspace } from '../workspace/local-workspace.ts';
 import { ScopedWorkspace } from '../workspace/scoped-workspace.ts';
 import { OmniCoreAgent, type OmniCoreAgentOptions } from './omni-core-agent.ts';
 import { ToolRegistry } from './tool-registry.ts';
-import { WORKSPACE_TOOL_NAMES } from './workspace-tools.ts';
+import { RunRecorder } from './run-recorder.ts';
+import { WORKSPACE_READ_LIMIT_BYTES, WORKSPACE_TOOL_NAMES, WORKSPACE_WRITE_LIMIT_BYTES, workspaceTools } from './workspace-tools.ts';
 
 let llm: ScriptedOpenAIServer;
 let root: string;
@@ -57,7 +58,7 @@ describe('workspace tools', () => {
       { toolCalls: [{ name: 'workspace_write_file', arguments: { path: 'notes/draft.md', content: 'draft é' } }] },
       { toolCalls: [{ name: 'workspace_read_file', arguments: { path: 'notes/draft.md' } }] },
       { toolCalls: [{ name: 'workspace_list_files', arguments: {} }] },
-      { toolCalls: [{ name: 'workspace_delete_file', arguments: { path: 'notes' } }] },
+      { toolCalls: [{ name: 'workspace_delete_file', arguments: { path: 'notes/draft.md' } }] },
       { text: 'done' },
     );
     const events: TelemetryEvent[] = [];
@@ -67,7 +68,7 @@ describe('workspace tools', () => {
     expect(toolResults(2)[1]).toBe('draft é');
     const listed = JSON.parse(toolResults(3)[2] ?? '') as { files: { path: string; is_dir: boolean }[] };
     expect(listed.files.map((file) => [file.path, file.is_dir])).toEqual([['notes', true], ['notes/draft.md', false], ['run.json', false]]);
-    expect(JSON.parse(toolResults(4)[3] ?? '')).toEqual({ path: 'notes', deleted: true });
+    expect(JSON.parse(toolResults(4)[3] ?? '')).toEqual({ path: 'notes/draft.md', deleted: true });
     const recorded = events.filter((event) => event.event_type.startsWith('workspace_'));
     expect(recorded.map((event) => [event.event_type, (event.input as { operation: string }).operation])).toEqual([
       ['workspace_write', 'write'],
@@ -116,5 +117,91 @@ describe('workspace tools', () => {
     await agent({ agentConfig: { workspaceTools: false } }).run('hi', { sessionId: 's3', workspace });
     expect(offeredTools(2)).toEqual([]);
     expect(() => agent({ agentConfig: { workspaceTools: 'yes' as never } })).toThrow(/agentConfig\.workspaceTools must be true or false/);
+  });
+});
+
+/** Calls one workspace tool directly, as the tool set would, and returns its result and the events it recorded. */
+async function call(name: string, args: Record<string, unknown>): Promise<{ result: unknown; events: TelemetryEvent[] }> {
+  const events: TelemetryEvent[] = [];
+  const recorder = new RunRecorder({ agentName: 'Unit', sessionId: 's', runId: 'run_1', onEvent: (event) => events.push(event) });
+  const tool = workspaceTools(workspace, recorder).find((candidate) => candidate.name === name);
+  const checked = tool?.checkArguments(args);
+  if (tool === undefined || checked?.ok !== true) throw new Error(`bad call of ${name}: ${JSON.stringify(checked)}`);
+  const result = await tool.execute(checked.value, { signal: new AbortController().signal, sessionId: 's', runId: 'run_1', workspace });
+  return { result, events };
+}
+
+const failure = (promise: Promise<unknown>): Promise<Error> =>
+  promise.then(
+    () => { throw new Error('expected the tool call to fail'); },
+    (error: unknown) => error as Error,
+  );
+
+describe('workspace tool limits', () => {
+  it('read returns a large file in parts of at most 256 KiB, saying where the next part starts', async () => {
+    expect(WORKSPACE_READ_LIMIT_BYTES).toBe(256 * 1024);
+    await workspace.writeFile('big.txt', 'a'.repeat(300 * 1024));
+    const first = (await call('workspace_read_file', { path: 'big.txt' })).result as Record<string, unknown>;
+    expect(first).toMatchObject({ path: 'big.txt', offset: 0, bytes: 262_144, total_bytes: 307_200, next_offset: 262_144 });
+    expect(first.content).toBe('a'.repeat(262_144));
+    expect(first.note).toBe('Bytes 0-262143 of 307200. Call workspace_read_file with offset 262144 for the rest.');
+    const { result: rest, events } = await call('workspace_read_file', { path: 'big.txt', offset: 262_144 });
+    expect(rest).toMatchObject({ offset: 262_144, bytes: 45_056, total_bytes: 307_200, next_offset: null, note: 'Bytes 262144-307199 of 307200: the end of the file.' });
+    expect(events[0]).toMatchObject({ event_type: 'workspace_read', input: { path: 'big.txt', offset: 262_144 }, output: { bytes: 45_056, total_bytes: 307_200 } });
+  });
+
+  it('read never cuts a character in two, and takes an offset and a length', async () => {
+    await workspace.writeFile('ticks.txt', '✓'.repeat(100_000));
+    const first = (await call('workspace_read_file', { path: 'ticks.txt' })).result as { content: string; bytes: number; next_offset: number };
+    expect(first.bytes).toBe(262_143);
+    expect(first.content).toBe('✓'.repeat(87_381));
+    expect(first.next_offset).toBe(262_143);
+    // An offset inside a character starts at the next whole one.
+    expect((await call('workspace_read_file', { path: 'ticks.txt', offset: 4, length: 6 })).result).toMatchObject({ offset: 6, bytes: 6, content: '✓✓' });
+    expect((await call('workspace_read_file', { path: 'ticks.txt', length: 5 })).result).toMatchObject({ offset: 0, bytes: 3, next_offset: 3, content: '✓' });
+    const past = await failure(call('workspace_read_file', { path: 'ticks.txt', offset: 300_000 }));
+    expect(past.message).toBe('offset 300000 is at or past the end of "ticks.txt", which has 300000 bytes');
+  });
+
+  it('write refuses content over 5 MiB, writing nothing', async () => {
+    expect(WORKSPACE_WRITE_LIMIT_BYTES).toBe(5 * 1024 * 1024);
+    const error = await failure(call('workspace_write_file', { path: 'huge.txt', content: 'x'.repeat(WORKSPACE_WRITE_LIMIT_BYTES + 1) }));
+    expect(error.message).toBe(
+      'content is 5242881 bytes; workspace_write_file writes at most 5242880 bytes (5 MiB) per file: split it into several files',
+    );
+    expect(await workspace.readFile('huge.txt')).toBeNull();
+    const atLimit = await call('workspace_write_file', { path: 'huge.txt', content: 'é'.repeat(WORKSPACE_WRITE_LIMIT_BYTES / 2) });
+    expect(atLimit.result).toEqual({ path: 'huge.txt', bytes_written: WORKSPACE_WRITE_LIMIT_BYTES });
+  });
+
+  it('delete removes files only, and says when there was no file', async () => {
+    await workspace.writeFile('notes/a.md', 'a');
+    const directory = await failure(call('workspace_delete_file', { path: 'notes/' }));
+    expect(directory.message).toBe(
+      '"notes" is a directory; workspace_delete_file deletes one file at a time: list it with workspace_list_files and delete its files',
+    );
+    expect(await workspace.readFile('notes/a.md')).toBe('a');
+    const missing = await call('workspace_delete_file', { path: 'notes/missing.md' });
+    expect(missing.result).toEqual({ path: 'notes/missing.md', deleted: false, reason: 'there is no file at "notes/missing.md"' });
+    expect(missing.events).toEqual([]);
+    expect((await call('workspace_delete_file', { path: 'notes/a.md' })).result).toEqual({ path: 'notes/a.md', deleted: true });
+  });
+
+  it('answer the model without the server directory in any error', async () => {
+    await workspace.writeFile('notes/a.md', 'a');
+    llm.enqueue(
+      {
+        toolCalls: [
+          { name: 'workspace_write_file', arguments: { path: 'notes', content: 'onto a directory' } },
+          { name: 'workspace_read_file', arguments: { path: `${'n'.repeat(300)}.md` } },
+        ],
+      },
+      { text: 'ok' },
+    );
+    await agent().run('try', { sessionId: 's', workspace });
+    const [onDirectory, longName] = toolResults(1);
+    expect(onDirectory).toBe('Error: Tool "workspace_write_file" failed: could not write "notes" in the workspace: EISDIR (illegal operation on a directory)');
+    expect(longName).toMatch(/failed: workspace path segment "n{20}\.\.\." is 303 bytes long; a path segment may be at most 255 bytes/);
+    for (const text of [onDirectory, longName]) expect(text).not.toContain(root);
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Workspace } from '../workspace/workspace.ts';
+import { WorkspaceFileNotFoundError, WorkspaceIsDirectoryError } from '../workspace/workspace-errors.ts';
 import { normalizeWorkspacePath } from '../workspace/workspace-path.ts';
 import type { RunRecorder } from './run-recorder.ts';
 import { ToolRegistry, type RegisteredTool } from './tool-registry.ts';
@@ -11,6 +12,15 @@ export const WORKSPACE_TOOL_NAMES = ['workspace_read_file', 'workspace_write_fil
  * snapshot and its lifecycle log. The run listing and `/events` read them back, so the model may read but not change them.
  */
 export const SERVER_OWNED_FILES: readonly string[] = ['run.json', 'events.jsonl'];
+
+/**
+ * Most bytes of a file one `workspace_read_file` call returns: a whole file in the model's context could crowd out
+ * the conversation, or exceed the context window and fail the run. Larger files are read in parts, by offset.
+ */
+export const WORKSPACE_READ_LIMIT_BYTES = 256 * 1024;
+
+/** Largest content `workspace_write_file` takes, so a runaway generation cannot fill the workspace in one call. */
+export const WORKSPACE_WRITE_LIMIT_BYTES = 5 * 1024 * 1024;
 
 const ACTOR = { type: 'workspace', id: null, name: 'workspace' } as const;
 
@@ -28,28 +38,44 @@ export function workspaceTools(workspace: Workspace, recorder: RunRecorder): rea
   return new ToolRegistry()
     .register({
       name: 'workspace_read_file',
-      description: "Read a text file from this run's workspace. The path is relative to the workspace root, e.g. output.md or notes/a.txt.",
-      inputSchema: z.object({ path: z.string().describe('File path relative to the workspace root') }),
-      execute: async ({ path }) => {
+      description:
+        "Read a text file from this run's workspace. The path is relative to the workspace root, e.g. output.md or notes/a.txt. " +
+        `A file over ${WORKSPACE_READ_LIMIT_BYTES / 1024} KiB comes back in parts: the answer then holds content, total_bytes ` +
+        'and next_offset; call again with that offset for the next part.',
+      inputSchema: z.object({
+        path: z.string().describe('File path relative to the workspace root'),
+        offset: z.number().int().min(0).optional().describe('Byte offset to start reading at; 0 when omitted'),
+        length: z.number().int().min(1).optional().describe(`Most bytes to return; at most ${WORKSPACE_READ_LIMIT_BYTES}`),
+      }),
+      execute: async ({ path, offset, length }) => {
         const { value: content, durationMs } = await timed(() => workspace.readFile(path));
         if (content === null) throw new Error(`there is no file at ${JSON.stringify(path)}; workspace_list_files shows what exists`);
-        recorder.record('workspace_read', { actor: ACTOR, input: { operation: 'read', path }, output: { bytes: Buffer.byteLength(content) }, durationMs });
-        return content;
+        const part = readPart(path, content, offset ?? 0, length);
+        const output = part === null ? { bytes: Buffer.byteLength(content) } : { bytes: part.bytes, total_bytes: part.total_bytes };
+        const input = { operation: 'read', path, ...(offset === undefined ? {} : { offset }), ...(length === undefined ? {} : { length }) };
+        recorder.record('workspace_read', { actor: ACTOR, input, output, durationMs });
+        return part ?? content;
       },
     })
     .register({
       name: 'workspace_write_file',
       description:
         "Create or replace a text file in this run's workspace; missing directories are created. The workspace outlives the run, " +
-        'so put results there (for example output.md).',
+        `so put results there (for example output.md). At most ${WORKSPACE_WRITE_LIMIT_BYTES / 1024 / 1024} MiB per file.`,
       inputSchema: z.object({
         path: z.string().describe('File path relative to the workspace root'),
         content: z.string().describe('The whole new content of the file'),
       }),
       execute: async ({ path, content }) => {
         refuseServerFile(path, 'written');
-        const { durationMs } = await timed(() => workspace.writeFile(path, content));
         const bytes = Buffer.byteLength(content);
+        if (bytes > WORKSPACE_WRITE_LIMIT_BYTES) {
+          throw new Error(
+            `content is ${bytes} bytes; workspace_write_file writes at most ${WORKSPACE_WRITE_LIMIT_BYTES} bytes ` +
+              `(${WORKSPACE_WRITE_LIMIT_BYTES / 1024 / 1024} MiB) per file: split it into several files`,
+          );
+        }
+        const { durationMs } = await timed(() => workspace.writeFile(path, content));
         recorder.record('workspace_write', { actor: ACTOR, input: { operation: 'write', path, bytes }, durationMs });
         return { path: normalizeWorkspacePath(path), bytes_written: bytes };
       },
@@ -66,16 +92,73 @@ export function workspaceTools(workspace: Workspace, recorder: RunRecorder): rea
     })
     .register({
       name: 'workspace_delete_file',
-      description: "Delete a file, or a directory with everything in it, from this run's workspace.",
-      inputSchema: z.object({ path: z.string().describe('File or directory path relative to the workspace root') }),
+      description: "Delete one file from this run's workspace. Directories are not deleted: delete the files in them one by one.",
+      inputSchema: z.object({ path: z.string().describe('File path relative to the workspace root') }),
       execute: async ({ path }) => {
         refuseServerFile(path, 'deleted');
-        const { durationMs } = await timed(() => workspace.remove(path));
-        recorder.record('workspace_delete', { actor: ACTOR, input: { operation: 'delete', path }, durationMs });
-        return { path: normalizeWorkspacePath(path), deleted: true };
+        const normalized = normalizeWorkspacePath(path);
+        try {
+          const { durationMs } = await timed(() => workspace.remove(path));
+          recorder.record('workspace_delete', { actor: ACTOR, input: { operation: 'delete', path }, durationMs });
+          return { path: normalized, deleted: true };
+        } catch (error) {
+          // Nothing to delete is an answer, not a failure: the model asked for the file to be gone, and it is.
+          if (error instanceof WorkspaceFileNotFoundError) return { path: normalized, deleted: false, reason: `there is no file at ${JSON.stringify(normalized)}` };
+          if (error instanceof WorkspaceIsDirectoryError) {
+            throw new Error(
+              `${JSON.stringify(normalized)} is a directory; workspace_delete_file deletes one file at a time: ` +
+                'list it with workspace_list_files and delete its files',
+            );
+          }
+          throw error;
+        }
       },
     })
     .list();
+}
+
+/** One part of a file, when the call asks for less than the whole or the whole is over the limit. */
+interface FilePart {
+  readonly path: string;
+  readonly offset: number;
+  readonly bytes: number;
+  readonly total_bytes: number;
+  readonly next_offset: number | null;
+  readonly content: string;
+  readonly note: string;
+}
+
+/**
+ * The part of `content` that a read with `offset` and `length` returns, or null for the whole file. The bounds move
+ * to whole UTF-8 characters (the start forward, the end back), so a part never holds half a character.
+ */
+function readPart(path: string, content: string, offset: number, length: number | undefined): FilePart | null {
+  const data = Buffer.from(content, 'utf8');
+  const total = data.length;
+  const want = Math.min(length ?? WORKSPACE_READ_LIMIT_BYTES, WORKSPACE_READ_LIMIT_BYTES);
+  if (offset === 0 && total <= want) return null;
+  if (offset >= total) {
+    throw new Error(`offset ${offset} is at or past the end of ${JSON.stringify(path)}, which has ${total} bytes`);
+  }
+  let start = offset;
+  while (start < total && isContinuationByte(data[start])) start += 1;
+  let end = Math.min(start + want, total);
+  while (end > start && end < total && isContinuationByte(data[end])) end -= 1;
+  const next = end < total ? end : null;
+  const range = `Bytes ${start}-${end - 1} of ${total}`;
+  return {
+    path: normalizeWorkspacePath(path),
+    offset: start,
+    bytes: end - start,
+    total_bytes: total,
+    next_offset: next,
+    content: data.subarray(start, end).toString('utf8'),
+    note: next === null ? `${range}: the end of the file.` : `${range}. Call workspace_read_file with offset ${next} for the rest.`,
+  };
+}
+
+function isContinuationByte(byte: number | undefined): boolean {
+  return byte !== undefined && (byte & 0xc0) === 0x80;
 }
 
 function refuseServerFile(path: string, verb: string): void {

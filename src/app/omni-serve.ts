@@ -21,6 +21,7 @@ import { SharedTelemetryFeed } from '../telemetry/shared-telemetry-feed.ts';
 import { TelemetryRecorder, type TelemetryErrorReporter, type TraceExporter } from '../telemetry/telemetry-recorder.ts';
 import { createBackgroundManager } from './create-background-manager.ts';
 import { openStores, type StoreBundle } from './open-stores.ts';
+import { describeStoreStep, describeWorkspaceStep, explainStartupTimeout, startupTimeoutMs } from './startup-budget.ts';
 import { StartupTaskStore } from './startup-task-store.ts';
 import { StartupWorkspace } from './startup-workspace.ts';
 
@@ -66,6 +67,11 @@ export class OmniServe {
   readonly #startupTasks: StartupTaskStore | null;
   /** The S3/R2 workspace background runs use, opened (bucket checked) at start-up; null for a local workspace. */
   readonly #startupWorkspace: StartupWorkspace | null;
+  /** Fastify's limit on start-up, above every timeout of our own, so that a slow check ends with our message. */
+  readonly #startupTimeoutMs: number;
+  /** What start-up is waiting for, named if it still runs out of time. */
+  #startupStep = 'starting';
+  readonly #bucketStep: string;
   readonly #traceExporter: TraceExporter | null;
   readonly #reportTelemetryError: TelemetryErrorReporter;
   #stores: StoreBundle | null = null;
@@ -103,7 +109,10 @@ export class OmniServe {
     // Checked already by loadServeConfig; resolved again here for the bucket and keys, which are not config fields.
     const workspace = resolveWorkspaceConfig(this.config, readWorkspaceEnvironment(extras.env));
     const serverWorkspace = this.config.backgroundEnabled && extras.background?.workspace === undefined;
-    this.#startupWorkspace = serverWorkspace && workspace.backend !== 'local' ? new StartupWorkspace(workspace) : null;
+    const checkedBucket = serverWorkspace && workspace.backend !== 'local' ? workspace : null;
+    this.#startupWorkspace = checkedBucket === null ? null : new StartupWorkspace(checkedBucket);
+    this.#startupTimeoutMs = startupTimeoutMs({ store: this.#storeConfig, workspace: checkedBucket });
+    this.#bucketStep = checkedBucket === null ? '' : describeWorkspaceStep(checkedBucket);
     this.#context = {
       agent: served,
       config: this.config,
@@ -136,7 +145,7 @@ export class OmniServe {
       // Last: the connection every store of the backend shares.
       ['stores', async () => this.#stores?.close()],
     ];
-    this.app = createHttpApp({ context: this.#context, routes: API_ROUTES, logger: this.logger });
+    this.app = createHttpApp({ context: this.#context, routes: API_ROUTES, logger: this.logger, startupTimeoutMs: this.#startupTimeoutMs });
     this.app.addHook('onRequest', async (request, reply) => this.#admit(request, reply));
     this.app.addHook('onReady', async () => this.#startup());
     // Also reached by a bare `app.close()`: no grace period then, but streams still get their terminal frames.
@@ -166,7 +175,7 @@ export class OmniServe {
       this.#state.startupComplete = false;
       // Each cleanup failure is logged by #release; the start-up error is what the caller needs to see.
       await this.app.close().catch(() => undefined);
-      throw error;
+      throw explainStartupTimeout(error, this.#startupStep, this.#startupTimeoutMs);
     }
   }
 
@@ -247,7 +256,11 @@ export class OmniServe {
     this.#state.startedAt = performance.now();
     await this.#openStores();
     // Before the agent connects: a bucket that is missing or refuses the keys must fail start-up, not the first run.
-    await this.#startupWorkspace?.open();
+    if (this.#startupWorkspace !== null) {
+      this.#startupStep = this.#bucketStep;
+      await this.#startupWorkspace.open();
+    }
+    this.#startupStep = "connecting the agent's MCP servers";
     await this.#context.agent.connect();
     for (const [name, server] of Object.entries(this.#context.agent.mcpServers())) {
       // /ready says false either way; the log says which server and why, for whoever reads it at 3 a.m.
@@ -256,6 +269,7 @@ export class OmniServe {
     const background = this.#context.background;
     if (background) {
       // Spec 6.4: the served agent is registered under the background agent id (replacing), then the worker starts.
+      this.#startupStep = 'registering the agent for background tasks';
       await background.initialize(this.#context.agent.raw, this.config.backgroundAgentId);
       if (this.config.backgroundStartWorker) background.start();
     }
@@ -270,6 +284,7 @@ export class OmniServe {
   async #openStores(): Promise<void> {
     const config = this.#storeConfig;
     if (config.backend === 'in_memory') return;
+    this.#startupStep = describeStoreStep(config);
     const stores = await openStores(config, {
       telemetryRetention: { maxTraces: this.config.telemetryMaxTraces, maxEvents: this.config.telemetryMaxEvents },
       onError: this.#reportTelemetryError,

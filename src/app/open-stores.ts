@@ -1,5 +1,11 @@
 import type { TaskStore } from '../background/task-store.ts';
-import type { TaskStoreConfig } from '../config/task-store-config.ts';
+import {
+  DEFAULT_MONGO_COLLECTION_PREFIX,
+  DEFAULT_REDIS_PREFIX,
+  DEFAULT_SQL_URL,
+  DEFAULT_TASK_STORE_CONNECT_TIMEOUT_SECONDS,
+  type TaskStoreConfig,
+} from '../config/task-store-config.ts';
 import { ConfigError } from '../core/errors.ts';
 import { reasonOf, redactUrl } from '../stores/store-connection-error.ts';
 import type { SessionStore, TelemetryRetention, TelemetryStore } from '../stores/types.ts';
@@ -36,10 +42,6 @@ export interface OpenStoresOptions {
 
 const URL_VAR = 'OMNICOREAGENT_BACKGROUND_TASK_STORE_URL';
 const URI_VAR = 'OMNICOREAGENT_BACKGROUND_TASK_STORE_URI';
-/** Without a URL, the SQL backend keeps a SQLite file in the working directory, like the reference. */
-export const DEFAULT_SQL_URL = 'sqlite:///.omnicoreagent/omniserve.db';
-export const DEFAULT_REDIS_PREFIX = 'omnicoreagent:background';
-export const DEFAULT_MONGO_COLLECTION_PREFIX = 'omnicoreagent_background';
 
 /**
  * Opens the stores the config selects. Adapter modules (and their driver packages) are imported here only when
@@ -54,6 +56,8 @@ export async function openStores(config: TaskStoreConfig, options: OpenStoresOpt
     ...(options.telemetryPollMs === undefined ? {} : { intervalMs: options.telemetryPollMs }),
     ...(options.onError === undefined ? {} : { onError: options.onError }),
   };
+  // Given explicitly, so the start-up budget (startup-budget.ts) and the adapters count the same seconds.
+  const connectTimeoutSeconds = config.backend === 'in_memory' ? null : (config.connectTimeout ?? DEFAULT_TASK_STORE_CONNECT_TIMEOUT_SECONDS);
   switch (config.backend) {
     case 'in_memory':
       return { backend: 'in_memory', sessions: null, telemetry: null, telemetryNotifier: null, tasks: null, close: async () => undefined };
@@ -65,7 +69,7 @@ export async function openStores(config: TaskStoreConfig, options: OpenStoresOpt
       const { SqlTaskStore } = await import('../stores/sql/sql-task-store.ts');
       const { PollingTelemetryNotifier } = await import('../telemetry/polling-telemetry-notifier.ts');
       const url = config.url ?? DEFAULT_SQL_URL;
-      const database = await openSqlDatabase({ url, variable: URL_VAR, connectTimeoutSeconds: config.connectTimeout ?? null });
+      const database = await openSqlDatabase({ url, variable: URL_VAR, connectTimeoutSeconds });
       const prefix = config.prefix ?? '';
       try {
         await migrateToLatest(database.db, database.dialect, prefix);
@@ -95,7 +99,7 @@ export async function openStores(config: TaskStoreConfig, options: OpenStoresOpt
       const { RedisTelemetryStore } = await import('../stores/redis/redis-telemetry-store.ts');
       const { RedisTelemetryNotifier } = await import('../stores/redis/redis-telemetry-notifier.ts');
       const { RedisTaskStore } = await import('../stores/redis/redis-task-store.ts');
-      const redis = await openRedis({ url: config.url, variable: URL_VAR, connectTimeoutSeconds: config.connectTimeout ?? null });
+      const redis = await openRedis({ url: config.url, variable: URL_VAR, connectTimeoutSeconds });
       const prefix = config.prefix ?? DEFAULT_REDIS_PREFIX;
       const telemetry = new RedisTelemetryStore(redis, prefix, telemetryOptions);
       const telemetryNotifier = new RedisTelemetryNotifier(redis, prefix, options.onError === undefined ? {} : { onError: options.onError });
@@ -122,7 +126,7 @@ export async function openStores(config: TaskStoreConfig, options: OpenStoresOpt
         uri: config.uri,
         database: config.database,
         variable: URI_VAR,
-        connectTimeoutSeconds: config.connectTimeout ?? null,
+        connectTimeoutSeconds,
       });
       const prefix = config.collectionPrefix ?? DEFAULT_MONGO_COLLECTION_PREFIX;
       const sessions = new MongoSessionStore(db, prefix);

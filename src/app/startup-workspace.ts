@@ -1,6 +1,9 @@
 import type { RemoteWorkspaceConfig } from '../config/workspace-config.ts';
 import type { Workspace, WorkspaceEntry } from '../workspace/workspace.ts';
 
+/** Seconds the bucket check at start-up may take; start-up's own budget counts them (startup-budget.ts). */
+export const WORKSPACE_CHECK_TIMEOUT_SECONDS = 10;
+
 /** A workspace that holds a connection, released when the server closes. */
 interface ClosableWorkspace extends Workspace {
   close(): void | Promise<void>;
@@ -24,7 +27,7 @@ export class StartupWorkspace implements Workspace {
   async open(options: { readonly timeoutSeconds?: number } = {}): Promise<void> {
     if (this.#target !== null) return;
     const { openS3Workspace } = await import('../workspace/s3/s3-connection.ts');
-    this.#target = await openS3Workspace(this.#config, options);
+    this.#target = await openS3Workspace(this.#config, { timeoutSeconds: options.timeoutSeconds ?? WORKSPACE_CHECK_TIMEOUT_SECONDS });
   }
 
   get #workspace(): Workspace {

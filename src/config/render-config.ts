@@ -1,7 +1,15 @@
-import { SERVE_ENV_VARS, type EnvVarDefault } from './env-vars.ts';
+import { SERVE_ENV_VARS, type EnvVarDefault, type ServeConfigField } from './env-vars.ts';
 import { LLM_ENVIRONMENT_VARIABLES } from './llm-environment.ts';
-import { WORKSPACE_ENVIRONMENT_VARIABLES } from './workspace-environment.ts';
 import type { OmniServeConfig } from './serve-config.ts';
+import {
+  DEFAULT_MONGO_COLLECTION_PREFIX,
+  DEFAULT_REDIS_PREFIX,
+  DEFAULT_SQL_URL,
+  DEFAULT_TASK_STORE_CONNECT_TIMEOUT_SECONDS,
+  resolveTaskStoreConfig,
+} from './task-store-config.ts';
+import { redactUserInfo, resolveWorkspaceConfig, type RemoteWorkspaceConfig } from './workspace-config.ts';
+import { readWorkspaceEnvironment, WORKSPACE_ENVIRONMENT_VARIABLES, type WorkspaceEnvironment } from './workspace-environment.ts';
 
 /**
  * The text of `omniserve config --env-example`: a shell snippet a user copies from. Only the LLM key is active;
@@ -70,36 +78,151 @@ function defaultText(value: EnvVarDefault): string {
   return value.join(',');
 }
 
-/** The text of `omniserve config --show`: one `  key: value` line per field, secrets masked. */
-export function renderConfigShow(config: OmniServeConfig): string {
+/**
+ * The text of `omniserve config --show`: one `  key: value` line per setting, in field order, secrets masked. The
+ * task store and workspace lines show what the server will use, resolved from this same config exactly as the server
+ * resolves it (a URL alone selects sql, defaults filled in); a setting the chosen backend ignores is shown only when
+ * it was set, saying so. A remote workspace adds its bucket, region, endpoint and credentials after its prefix.
+ */
+export function renderConfigShow(config: OmniServeConfig, workspaceEnv: WorkspaceEnvironment = readWorkspaceEnvironment()): string {
+  const resolved = new Map<ServeConfigField, readonly string[]>([...taskStoreLines(config), ...workspaceLines(config, workspaceEnv)]);
   const lines = ['Current OmniServe Configuration:', '-'.repeat(40)];
   for (const { field } of SERVE_ENV_VARS) {
-    const value: unknown = config[field];
-    const shown = field === 'authToken' ? maskToken(config.authToken) : showValue(value);
-    lines.push(`  ${snakeCase(field)}: ${shown}`);
+    const shown = resolved.get(field) ?? [line(field, field === 'authToken' ? maskToken(config.authToken) : showValue(config[field]))];
+    lines.push(...shown);
   }
   return `${lines.join('\n')}\n`;
 }
 
-/** Long tokens keep their ends so a user can tell which one is configured; short ones would leak too much. */
+/** How many trailing characters a long secret keeps, so a user can tell which one is configured. */
+const SECRET_TAIL = 4;
+/** Below this length even the tail would give away too large a share of the secret. */
+const SECRET_MIN_LENGTH_FOR_TAIL = 16;
+
+/** The one masking rule for every secret shown: `****` plus the last 4 characters of a long one, else `****` alone. */
 export function maskToken(token: string | null): string {
   if (token === null) return 'null';
-  return token.length > 8 ? `${token.slice(0, 4)}****${token.slice(-4)}` : '****';
+  return token.length >= SECRET_MIN_LENGTH_FOR_TAIL ? `****${token.slice(-SECRET_TAIL)}` : '****';
+}
+
+type Lines = readonly [ServeConfigField, readonly string[]];
+
+const STORE_URL = 'OMNICOREAGENT_BACKGROUND_TASK_STORE_URL';
+const STORE_URI = 'OMNICOREAGENT_BACKGROUND_TASK_STORE_URI';
+
+function taskStoreLines(config: OmniServeConfig): Lines[] {
+  const store = resolveTaskStoreConfig(config);
+  const { backend } = store;
+  const chosen = typeof config.backgroundTaskStore === 'string' ? config.backgroundTaskStore : backend;
+  const impliedBy = chosen === backend ? '' : ` (selected by ${backend === 'mongodb' ? STORE_URI : STORE_URL})`;
+  const used: Partial<Record<ServeConfigField, string>> = { backgroundTaskStore: `${backend}${impliedBy}` };
+  if (store.backend === 'sql') {
+    used.backgroundTaskStoreUrl = orDefault(store.url, DEFAULT_SQL_URL);
+    used.backgroundTaskStorePrefix = orDefault(store.prefix, '');
+  } else if (store.backend === 'redis') {
+    used.backgroundTaskStoreUrl = showValue(store.url);
+    used.backgroundTaskStorePrefix = orDefault(store.prefix, DEFAULT_REDIS_PREFIX);
+  } else if (store.backend === 'mongodb') {
+    used.backgroundTaskStoreUri = showValue(store.uri);
+    used.backgroundTaskStoreDatabase = showValue(store.database);
+    used.backgroundTaskStoreCollectionPrefix = orDefault(store.collectionPrefix, DEFAULT_MONGO_COLLECTION_PREFIX);
+  }
+  if (store.backend !== 'in_memory') {
+    used.backgroundTaskStoreConnectTimeout = orDefault(store.connectTimeout, DEFAULT_TASK_STORE_CONNECT_TIMEOUT_SECONDS);
+  }
+  const fields = [
+    'backgroundTaskStore',
+    'backgroundTaskStoreUrl',
+    'backgroundTaskStoreUri',
+    'backgroundTaskStoreDatabase',
+    'backgroundTaskStorePrefix',
+    'backgroundTaskStoreCollectionPrefix',
+    'backgroundTaskStoreConnectTimeout',
+  ] as const;
+  return fields.map((field) => [field, usedOrIgnored(config, field, used[field], `the ${backend} task store`)]);
+}
+
+function workspaceLines(config: OmniServeConfig, env: WorkspaceEnvironment): Lines[] {
+  const workspace = resolveWorkspaceConfig(config, env);
+  const what = `the ${workspace.backend} workspace`;
+  const backend: Lines = ['workspaceBackend', [line('workspaceBackend', workspace.backend)]];
+  if (workspace.backend === 'local') {
+    return [
+      backend,
+      ['workspaceDir', [line('workspaceDir', showValue(workspace.directory))]],
+      ['workspacePrefix', usedOrIgnored(config, 'workspacePrefix', undefined, what)],
+    ];
+  }
+  return [
+    backend,
+    ['workspaceDir', usedOrIgnored(config, 'workspaceDir', undefined, what)],
+    ['workspacePrefix', [line('workspacePrefix', showValue(workspace.prefix)), ...bucketLines(workspace)]],
+  ];
+}
+
+/** Where the bucket is and which keys reach it; the keys masked like every other secret. */
+function bucketLines(workspace: RemoteWorkspaceConfig): string[] {
+  const { credentials, variables } = workspace;
+  const [keyIdVar = 'access key id', secretVar = 'secret access key'] = variables.credentials;
+  const keys = credentials === null
+    ? 'the AWS SDK default credential chain'
+    : [
+        `${keyIdVar}=${maskToken(credentials.accessKeyId)}`,
+        `${secretVar}=${maskToken(credentials.secretAccessKey)}`,
+        ...(credentials.sessionToken === undefined ? [] : [`AWS_SESSION_TOKEN=${maskToken(credentials.sessionToken)}`]),
+      ].join(', ');
+  return [
+    `  workspace_bucket: ${workspace.bucket}`,
+    `  workspace_region: ${workspace.region}`,
+    `  workspace_endpoint: ${workspace.endpoint === null ? 'AWS S3' : redactUserInfo(workspace.endpoint)}`,
+    `  workspace_credentials: ${keys}`,
+  ];
+}
+
+/**
+ * The line of a setting the chosen backend uses, or, for one it ignores, a line only when the setting differs from
+ * its default (someone set it, and should know it has no effect).
+ */
+function usedOrIgnored(config: OmniServeConfig, field: ServeConfigField, used: string | undefined, what: string): string[] {
+  if (used !== undefined) return [line(field, used)];
+  const value = config[field];
+  const fallback = SERVE_ENV_VARS.find((spec) => spec.field === field)?.default ?? null;
+  if (value === null || value === fallback) return [];
+  return [line(field, `${showValue(value)} (not used by ${what})`)];
+}
+
+function orDefault(value: string | number | undefined, fallback: string | number): string {
+  return value === undefined ? `${showValue(fallback)} (default)` : showValue(value);
+}
+
+function line(field: ServeConfigField, shown: string): string {
+  return `  ${snakeCase(field)}: ${shown}`;
 }
 
 function showValue(value: unknown): string {
-  if (typeof value === 'string') return value === '' ? '""' : maskUrlPassword(value);
+  if (typeof value === 'string') return value === '' ? '""' : maskUrlSecrets(value);
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    return JSON.stringify(value, (_key, inner: unknown) =>
-      typeof inner === 'string' ? maskUrlPassword(inner) : inner,
-    );
+    return JSON.stringify(value, (_key, inner: unknown) => (typeof inner === 'string' ? maskUrlSecrets(inner) : inner));
   }
   return JSON.stringify(value) ?? String(value);
 }
 
-/** Store URLs often carry a password (`redis://:secret@host`); the rest of the URL is what a reader needs. */
-function maskUrlPassword(text: string): string {
-  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#:@]*):[^/?#@]+@/i, '$1:****@');
+const URL_AUTHORITY = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)/i;
+/** Query parameters that drivers accept credentials in (`?password=`, `?authToken=`, `?sslkey=`...). */
+const SECRET_QUERY_PARAM = /([?&][^=&#]*(?:pass|pwd|secret|token|key)[^=&#]*=)([^&#]*)/gi;
+
+/**
+ * Store URLs often carry a password (`redis://:secret@host`, `?password=`); the rest of the URL is what a reader
+ * needs. The user info ends at the last `@` of the authority, since a password may itself hold an `@`.
+ */
+function maskUrlSecrets(text: string): string {
+  const masked = text.replace(URL_AUTHORITY, (whole, scheme: string, authority: string) => {
+    const at = authority.lastIndexOf('@');
+    const colon = authority.indexOf(':');
+    if (at < 0 || colon < 0 || colon > at) return whole;
+    return `${scheme}${authority.slice(0, colon)}:${maskToken(authority.slice(colon + 1, at))}${authority.slice(at)}`;
+  });
+  return masked.replace(SECRET_QUERY_PARAM, (_whole, key: string, value: string) => `${key}${maskToken(value)}`);
 }
 
 function snakeCase(field: string): string {

@@ -50,6 +50,12 @@ export interface TaskStoreSettings {
 }
 
 export const DEFAULT_MONGO_DATABASE = 'omnicoreagent';
+/** Without a URL, the SQL backend keeps a SQLite file in the working directory, like the reference. */
+export const DEFAULT_SQL_URL = 'sqlite:///.omnicoreagent/omniserve.db';
+export const DEFAULT_REDIS_PREFIX = 'omnicoreagent:background';
+export const DEFAULT_MONGO_COLLECTION_PREFIX = 'omnicoreagent_background';
+/** Seconds a durable store gets to answer at start when OMNICOREAGENT_BACKGROUND_TASK_STORE_CONNECT_TIMEOUT is unset. */
+export const DEFAULT_TASK_STORE_CONNECT_TIMEOUT_SECONDS = 10;
 
 const STORE = 'OMNICOREAGENT_BACKGROUND_TASK_STORE';
 const URL_VAR = 'OMNICOREAGENT_BACKGROUND_TASK_STORE_URL';

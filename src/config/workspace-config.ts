@@ -46,6 +46,15 @@ export interface WorkspaceSettings {
 
 const DEFAULT_AWS_REGION = 'us-east-1';
 const ACCOUNT_ID = /^[A-Za-z0-9-]{1,63}$/;
+/** As for workspace paths (`MAX_SEGMENT_BYTES` in `workspace-path.ts`), which config cannot import. */
+const MAX_PREFIX_NAME_BYTES = 255;
+const PREFIX_RULE =
+  'a key prefix of "/"-separated names (any printable characters but "\\"; no empty, "." or ".." names; no drive letter ' +
+  `such as "C:"; each name at most ${MAX_PREFIX_NAME_BYTES} bytes)`;
+const S3_BUCKET_RULE =
+  'an S3 bucket name: 3-63 characters, lowercase letters, digits, "." and "-", starting and ending with a letter or ' +
+  'digit, no "..", not an IP address';
+const R2_BUCKET_RULE = 'an R2 bucket name: 3-63 characters, lowercase letters, digits and "-", starting and ending with a letter or digit';
 
 /**
  * Decides where run workspaces live (spec 10). A remote backend's variables are checked here, so that a missing
@@ -67,6 +76,12 @@ export function workspaceConfigProblems(settings: WorkspaceSettings, env: Worksp
 
 function resolve(settings: WorkspaceSettings, env: WorkspaceEnvironment, problems: string[]): WorkspaceConfig | null {
   const prefix = settings.workspacePrefix.replace(/^\/+|\/+$/g, '');
+  const remote = settings.workspaceBackend === 's3' || settings.workspaceBackend === 'r2';
+  // Only remote backends use the prefix; a bad one would put run files outside it, or where no listing finds them.
+  const prefixFlaw = remote ? prefixProblem(prefix) : null;
+  if (prefixFlaw !== null) {
+    problems.push(`OMNICOREAGENT_WORKSPACE_PREFIX must be ${PREFIX_RULE}; got ${describeValue(settings.workspacePrefix)}: it has ${prefixFlaw}`);
+  }
   switch (settings.workspaceBackend) {
     case 'local':
       return { backend: 'local', directory: settings.workspaceDir };
@@ -85,6 +100,8 @@ function resolveS3(env: WorkspaceEnvironment, prefix: string, problems: string[]
   if (bucket === undefined) {
     problems.push('AWS_S3_BUCKET is required when OMNICOREAGENT_WORKSPACE_BACKEND=s3: set it to the bucket that keeps run workspaces');
   }
+  const bucketFlaw = bucket === undefined ? null : bucketNameProblem(bucket, true);
+  if (bucket !== undefined && bucketFlaw !== null) problems.push(`AWS_S3_BUCKET must be ${S3_BUCKET_RULE}; got ${describeValue(bucket)}: ${bucketFlaw}`);
   const endpoint = env.AWS_ENDPOINT_URL ?? null;
   if (endpoint !== null && !isHttpUrl(endpoint)) {
     problems.push(`AWS_ENDPOINT_URL must be an http:// or https:// URL (such as http://localhost:9000), got ${describeValue(redactUserInfo(endpoint))}`);
@@ -132,6 +149,8 @@ function resolveR2(env: WorkspaceEnvironment, prefix: string, problems: string[]
     problems.push(`R2_ACCOUNT_ID must be the account id shown in the Cloudflare dashboard (letters, digits, "-"), got ${describeValue(account)}`);
   }
   const { R2_BUCKET_NAME: bucket, R2_ACCESS_KEY_ID: keyId, R2_SECRET_ACCESS_KEY: secret } = env;
+  const bucketFlaw = bucket === undefined ? null : bucketNameProblem(bucket, false);
+  if (bucket !== undefined && bucketFlaw !== null) problems.push(`R2_BUCKET_NAME must be ${R2_BUCKET_RULE}; got ${describeValue(bucket)}: ${bucketFlaw}`);
   if (problems.length > 0 || bucket === undefined || account === undefined || keyId === undefined || secret === undefined) return null;
   return {
     backend: 'r2',
@@ -143,6 +162,37 @@ function resolveR2(env: WorkspaceEnvironment, prefix: string, problems: string[]
     prefix,
     variables: { bucket: 'R2_BUCKET_NAME', endpoint: 'R2_ACCOUNT_ID', credentials: ['R2_ACCESS_KEY_ID', 'R2_SECRET_ACCESS_KEY'] },
   };
+}
+
+/** What is wrong with a key prefix (already without outer `/`), or null; the same rules as a workspace path's. */
+function prefixProblem(prefix: string): string | null {
+  if (prefix === '') return null;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(prefix)) return 'a control character';
+  if (prefix.includes('\\')) return 'a backslash';
+  if (/^[A-Za-z]:/.test(prefix)) return 'a drive letter';
+  for (const name of prefix.split('/')) {
+    if (name === '') return 'an empty name';
+    if (name === '.' || name === '..') return `a ${JSON.stringify(name)} name`;
+    const bytes = Buffer.byteLength(name, 'utf8');
+    if (bytes > MAX_PREFIX_NAME_BYTES) return `a name of ${bytes} bytes`;
+  }
+  return null;
+}
+
+/**
+ * What breaks the bucket naming rules (AWS S3's general purpose buckets; R2 also refuses dots), or null. Checked at
+ * config load because a bad name otherwise surfaces as a 400 or a DNS failure at start-up, far from its cause.
+ */
+function bucketNameProblem(name: string, dots: boolean): string | null {
+  if (name.length < 3 || name.length > 63) return `it has ${name.length} character${name.length === 1 ? '' : 's'}`;
+  if (!(dots ? /^[a-z0-9.-]+$/ : /^[a-z0-9-]+$/).test(name)) {
+    return `it has a character other than a-z, 0-9${dots ? ', "." and "-"' : ' and "-"'}`;
+  }
+  if (!/^[a-z0-9].*[a-z0-9]$/.test(name)) return `it starts or ends with ${dots ? '"." or "-"' : '"-"'}`;
+  if (name.includes('..')) return 'it has ".."';
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return 'it is an IP address';
+  return null;
 }
 
 function isHttpUrl(text: string): boolean {

@@ -8,7 +8,7 @@ export interface WorkspaceEnvironmentVariable {
 
 export const WORKSPACE_ENVIRONMENT_VARIABLES = [
   { name: 'AWS_S3_BUCKET', backend: 's3',
-    meaning: 'Bucket of the s3 workspace; required when OMNICOREAGENT_WORKSPACE_BACKEND=s3.' },
+    meaning: 'Bucket of the s3 workspace; required when OMNICOREAGENT_WORKSPACE_BACKEND=s3. 3-63 characters: a-z, 0-9, ".", "-".' },
   { name: 'AWS_REGION', backend: 's3',
     meaning: 'Region of the bucket; us-east-1 when unset (a bucket elsewhere is still found, at the cost of a redirect).' },
   { name: 'AWS_ACCESS_KEY_ID', backend: 's3',
@@ -20,7 +20,7 @@ export const WORKSPACE_ENVIRONMENT_VARIABLES = [
   { name: 'AWS_ENDPOINT_URL', backend: 's3',
     meaning: 'Endpoint of an S3-compatible server (MinIO, Ceph, LocalStack...); http:// or https://. Buckets are then addressed path-style.' },
   { name: 'R2_BUCKET_NAME', backend: 'r2',
-    meaning: 'Bucket of the r2 workspace; required when OMNICOREAGENT_WORKSPACE_BACKEND=r2.' },
+    meaning: 'Bucket of the r2 workspace; required when OMNICOREAGENT_WORKSPACE_BACKEND=r2. 3-63 characters: a-z, 0-9, "-".' },
   { name: 'R2_ACCOUNT_ID', backend: 'r2',
     meaning: 'Cloudflare account id; the endpoint is https://<account id>.r2.cloudflarestorage.com. Required for r2.' },
   { name: 'R2_ACCESS_KEY_ID', backend: 'r2',

@@ -23,6 +23,12 @@ export interface HttpAppOptions {
   readonly routes: readonly RouteDefinition[];
   /** A pino logger (or `false`); request logs are structured JSON with a request id. */
   readonly logger: FastifyBaseLogger | false;
+  /**
+   * Milliseconds Fastify lets plugins and `onReady` hooks run before failing with its own timeout error (its
+   * `pluginTimeout`, 10 s unless given). Start-up checks with longer timeouts of their own need more, or their
+   * message is never seen.
+   */
+  readonly startupTimeoutMs?: number;
 }
 
 const LOG_LEVELS: Record<string, string> = {
@@ -52,6 +58,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     // Fastify's own two lines per request are replaced by the request-logging middleware's one.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     bodyLimit: config.bodyLimitBytes,
+    ...(options.startupTimeoutMs === undefined ? {} : { pluginTimeout: options.startupTimeoutMs }),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : nextRequestId();

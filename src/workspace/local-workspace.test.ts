@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalWorkspace } from './local-workspace.ts';
+import { WorkspaceIoError } from './workspace-errors.ts';
 import { UnsafeWorkspacePathError } from './workspace-path.ts';
 
 let root: string;
@@ -37,8 +38,8 @@ describe('LocalWorkspace', () => {
     ]);
     expect(Date.parse(listed[0]?.modified_at ?? '')).not.toBeNaN();
     expect(await workspace.list('runs/none')).toEqual([]);
-    await workspace.remove('runs/r1/out');
-    expect((await workspace.list('runs/r1')).map((entry) => entry.name)).toEqual(['events.jsonl', 'run.json']);
+    await workspace.remove('runs/r1/out/output.md');
+    expect((await workspace.list('runs/r1')).map((entry) => entry.name)).toEqual(['events.jsonl', 'out', 'run.json']);
   });
 
   it.each(['../escape.txt', '/etc/x', 'a/../../escape.txt'])('refuses to write %j', async (path) => {
@@ -56,5 +57,23 @@ describe('LocalWorkspace', () => {
     await symlink(join(outside, 'secret.txt'), join(root, 'files', 'runs', 'link.txt'));
     await expect(workspace.appendFile('runs/link.txt', 'x')).rejects.toBeInstanceOf(UnsafeWorkspacePathError);
     expect(await readFile(join(outside, 'secret.txt'), 'utf8')).toBe('secret');
+  });
+
+  it('reports file system failures with the path relative to the workspace, never the server directory', async () => {
+    await workspace.writeFile('runs/out/a.txt', 'x');
+    const onDirectory = await workspace.writeFile('runs/out', 'x').catch((error: unknown) => error);
+    expect(onDirectory).toBeInstanceOf(WorkspaceIoError);
+    expect(onDirectory).toMatchObject({ code: 'EISDIR', path: 'runs/out' });
+    expect((onDirectory as Error).message).toBe('could not write "runs/out" in the workspace: EISDIR (illegal operation on a directory)');
+    // Segments within the limit can still add up to more than the file system takes in one path.
+    const deep = Array.from({ length: 20 }, (_, i) => `${i}`.padEnd(250, 'd')).join('/');
+    const tooDeep = await workspace.writeFile(`${deep}/f.txt`, 'x').catch((error: unknown) => error);
+    expect(tooDeep).toBeInstanceOf(WorkspaceIoError);
+    expect((tooDeep as Error).message).toMatch(/^could not write "0d{249}\/1d{249}\/.*\/f\.txt" in the workspace: ENAMETOOLONG/);
+    for (const error of [onDirectory, tooDeep]) {
+      expect(String((error as Error).message)).not.toContain(root);
+      expect(JSON.stringify(error)).not.toContain(root);
+      expect((error as Error).stack ?? '').not.toContain(root);
+    }
   });
 });

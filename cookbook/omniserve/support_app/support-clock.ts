@@ -26,9 +26,13 @@ export function fixedDayClock(day: string): SupportClock {
   };
 }
 
-/** True for a real YYYY-MM-DD date (2025-02-30 is not one). */
+/** True for a real YYYY-MM-DD date (2025-02-30 is not one); false, never a throw, for anything else. */
 export function isCalendarDay(text: string): boolean {
-  return DAY.test(text) && new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) === text;
+  if (!DAY.test(text)) return false;
+  // Month 13 or day 45 give an invalid Date, whose toISOString() would throw a RangeError naming nothing.
+  const time = Date.parse(`${text}T00:00:00Z`);
+  // Day 30 of February rolls over into March, so the round trip is what proves the day exists.
+  return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === text;
 }
 
 /** Whole days from `from` to `to` (both YYYY-MM-DD); negative when `to` is earlier. */

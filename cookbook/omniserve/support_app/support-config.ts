@@ -21,6 +21,6 @@ export const DEFAULT_DB_PATH = '.omnicoreagent/support.db';
 export function readSupportConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): SupportConfig {
   const path = env['SUPPORT_DB_PATH']?.trim() || DEFAULT_DB_PATH;
   const today = env['SUPPORT_TODAY']?.trim();
-  if (today && !isCalendarDay(today)) throw new Error(`SUPPORT_TODAY must be a date as YYYY-MM-DD, such as 2025-06-16; got "${today}"`);
+  if (today && !isCalendarDay(today)) throw new Error(`SUPPORT_TODAY must be a real date as YYYY-MM-DD, such as 2025-06-16; got "${today}"`);
   return { dbPath: resolve(cwd, path), clock: today ? fixedDayClock(today) : systemClock };
 }

@@ -7,7 +7,7 @@ export function registerConfigCommand(program: Command): void {
     .command('config')
     .description('Show the configuration read from the environment, or an example environment')
     .helpOption('--help', 'Show this message and exit.')
-    .option('--show', 'print the configuration built from the environment (token masked)')
+    .option('--show', 'print the configuration the server would use, from the environment (secrets masked)')
     .option('--env-example', 'print an example environment file')
     .action((flags: { show?: boolean; envExample?: boolean }) => {
       if (flags.envExample) {

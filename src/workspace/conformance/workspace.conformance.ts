@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ScopedWorkspace } from '../scoped-workspace.ts';
 import type { Workspace, WorkspaceEntry } from '../workspace.ts';
+import { WorkspaceFileNotFoundError, WorkspaceIsDirectoryError } from '../workspace-errors.ts';
 import { UnsafeWorkspacePathError } from '../workspace-path.ts';
 
 export interface WorkspaceHarness {
@@ -8,7 +9,11 @@ export interface WorkspaceHarness {
   open(): Promise<Workspace>;
 }
 
-const UNSAFE_PATHS = ['', '/', '../escape.txt', '/etc/passwd', 'a/../../escape.txt', 'a/./b', '..', 'C:\\x', 'a\\..\\b', 'a\u0000b'];
+const UNSAFE_PATHS = [
+  '', '/', '../escape.txt', '/etc/passwd', 'a/../../escape.txt', 'a/./b', '..', 'C:\\x', 'a\\..\\b', 'a\u0000b',
+  // One byte past the longest name a file system takes for one segment; S3 keys follow the same rule.
+  `a/${'n'.repeat(256)}`, `${'é'.repeat(128)}/x`,
+];
 
 const shape = (entries: readonly WorkspaceEntry[]) => entries.map(({ path, name, is_dir }) => [path, name, is_dir]);
 
@@ -68,29 +73,56 @@ export function workspaceConformance(name: string, harness: () => WorkspaceHarne
       expect(await workspace.list('a/file.txt')).toEqual([]);
     });
 
-    it('removes a file, or a directory with everything under it, and nothing that only shares a name prefix', async () => {
+    it('removes one file, and nothing that only shares a name prefix', async () => {
       const workspace = await harness().open();
-      for (const path of ['out/a.txt', 'out/sub/b.txt', 'out2/c.txt', 'output.md', 'out.txt']) await workspace.writeFile(path, path);
-      await workspace.remove('out');
-      expect(shape(await workspace.list('out2'))).toEqual([['c.txt', 'c.txt', false]]);
-      expect(await workspace.readFile('out/a.txt')).toBeNull();
-      expect(await workspace.readFile('out/sub/b.txt')).toBeNull();
-      expect(await workspace.list('out')).toEqual([]);
-      expect(await workspace.readFile('output.md')).toBe('output.md');
+      for (const path of ['out/a.txt', 'out/sub/b.txt', 'out.txt', 'output.md']) await workspace.writeFile(path, path);
       await workspace.remove('out.txt');
       expect(await workspace.readFile('out.txt')).toBeNull();
-      await workspace.remove('never/existed');
+      await workspace.remove('out/sub/b.txt');
+      expect(await workspace.readFile('out/sub/b.txt')).toBeNull();
+      expect(await workspace.readFile('out/a.txt')).toBe('out/a.txt');
       expect(await workspace.readFile('output.md')).toBe('output.md');
     });
 
-    it('lists and removes more entries than one page of a remote listing', async () => {
+    it('refuses to remove a directory, and removes nothing', async () => {
+      const workspace = await harness().open();
+      await workspace.writeFile('out/a.txt', 'a');
+      await workspace.writeFile('out/sub/b.txt', 'b');
+      for (const path of ['out', 'out/', 'out/sub']) {
+        const error = await workspace.remove(path).catch((caught: unknown) => caught);
+        expect(error, path).toBeInstanceOf(WorkspaceIsDirectoryError);
+        expect((error as WorkspaceIsDirectoryError).path).toBe(path.replace(/\/$/, ''));
+      }
+      expect(shape(await workspace.list('out'))).toEqual([
+        ['a.txt', 'a.txt', false],
+        ['sub', 'sub', true],
+        ['sub/b.txt', 'b.txt', false],
+      ]);
+    });
+
+    it('says so when the file to remove does not exist', async () => {
+      const workspace = await harness().open();
+      await workspace.writeFile('present.txt', 'p');
+      for (const path of ['missing.txt', 'never/existed.txt']) {
+        const error = await workspace.remove(path).catch((caught: unknown) => caught);
+        expect(error, path).toBeInstanceOf(WorkspaceFileNotFoundError);
+        expect((error as WorkspaceFileNotFoundError).path).toBe(path);
+      }
+      expect(await workspace.readFile('present.txt')).toBe('p');
+    });
+
+    it('reads a directory as no file', async () => {
+      const workspace = await harness().open();
+      await workspace.writeFile('dir/inner.txt', 'i');
+      expect(await workspace.readFile('dir')).toBeNull();
+    });
+
+    it('lists more entries than one page of a remote listing', async () => {
       const workspace = await harness().open();
       const names = Array.from({ length: 12 }, (_, i) => `many/f${String(i).padStart(2, '0')}.txt`);
       await Promise.all(names.map((path) => workspace.writeFile(path, path)));
       const listed = await workspace.list('many');
       expect(listed.map((entry) => entry.path)).toEqual(names.map((path) => path.slice('many/'.length)));
-      await workspace.remove('many');
-      expect(await workspace.list('many')).toEqual([]);
     });
 
     it('keeps names with spaces and non-ASCII letters as they are', async () => {
@@ -118,6 +150,7 @@ export function workspaceConformance(name: string, harness: () => WorkspaceHarne
       expect(shape(await scoped.list(''))).toEqual([['output.md', 'output.md', false]]);
       await expect(scoped.readFile('../run_2/secret.txt')).rejects.toBeInstanceOf(UnsafeWorkspacePathError);
       await expect(scoped.remove('..')).rejects.toBeInstanceOf(UnsafeWorkspacePathError);
+      await expect(scoped.remove('../run_2')).rejects.toBeInstanceOf(UnsafeWorkspacePathError);
       expect(await workspace.readFile('background/a/t/run_2/secret.txt')).toBe('sibling');
     });
   });

@@ -6,7 +6,7 @@ import { S3Workspace } from './s3-workspace.ts';
 export interface OpenS3WorkspaceOptions {
   /** Seconds the bucket check at start-up may take; 10 unless given. */
   readonly timeoutSeconds?: number;
-  /** Keys per list or delete request (tests use small pages to exercise paging). */
+  /** Keys per list request (tests use small pages to exercise paging). */
   readonly pageSize?: number;
 }
 

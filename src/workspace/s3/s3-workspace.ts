@@ -1,19 +1,21 @@
 import {
-  DeleteObjectsCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
   type _Object,
 } from '@aws-sdk/client-s3';
 import type { Workspace, WorkspaceEntry } from '../workspace.ts';
+import { WorkspaceFileNotFoundError, WorkspaceIsDirectoryError } from '../workspace-errors.ts';
 import { workspaceSegments } from '../workspace-path.ts';
 
 export interface S3WorkspaceOptions {
   readonly bucket: string;
   /** Key prefix without outer `/` (may be empty); files live under `<prefix>/files/` (spec 10). */
   readonly prefix: string;
-  /** Keys per ListObjectsV2 and DeleteObjects request; 1000, S3's maximum, unless a test wants small pages. */
+  /** Keys per ListObjectsV2 request; 1000, S3's maximum, unless a test wants small pages. */
   readonly pageSize?: number;
 }
 
@@ -43,7 +45,8 @@ export class S3Workspace implements Workspace {
     this.#client = client;
     this.bucket = options.bucket;
     const prefix = options.prefix.replace(/^\/+|\/+$/g, '');
-    this.#root = prefix === '' ? 'files/' : `${prefix}/files/`;
+    // Config refuses a bad prefix at load; checked again here for code that builds the adapter itself.
+    this.#root = prefix === '' ? 'files/' : `${workspaceSegments(prefix).join('/')}/files/`;
     this.#pageSize = Math.min(Math.max(1, options.pageSize ?? S3_PAGE_LIMIT), S3_PAGE_LIMIT);
   }
 
@@ -84,21 +87,20 @@ export class S3Workspace implements Workspace {
     return [...files, ...implied].sort((a, b) => a.path.localeCompare(b.path));
   }
 
+  /**
+   * Removes one object. S3 deletes a missing key without complaint, so the key is looked up first: the port says
+   * whether there was a file, and a path that is only a prefix of other keys is a directory, refused as locally.
+   */
   async remove(path: string): Promise<void> {
-    const key = this.#key(path);
-    const keys = [key];
-    // Collected before deleting: deleting while paging could make the listing skip keys.
-    for await (const object of this.#objects(`${key}/`)) if (object.Key !== undefined) keys.push(object.Key);
-    for (let start = 0; start < keys.length; start += this.#pageSize) {
-      const batch = keys.slice(start, start + this.#pageSize);
-      const out = await this.#client.send(
-        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
-      );
-      const [failed] = out.Errors ?? [];
-      if (failed !== undefined) {
-        throw new Error(`could not delete ${JSON.stringify(failed.Key)} from bucket ${this.bucket}: ${failed.Code ?? 'error'} ${failed.Message ?? ''}`.trim());
-      }
+    const relative = workspaceSegments(path).join('/');
+    const key = `${this.#root}${relative}`;
+    if (await this.#exists(key)) {
+      await this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+      return;
     }
+    const below = await this.#client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${key}/`, MaxKeys: 1 }));
+    if ((below.KeyCount ?? below.Contents?.length ?? 0) > 0) throw new WorkspaceIsDirectoryError(relative);
+    throw new WorkspaceFileNotFoundError(relative);
   }
 
   /** Releases the client's sockets. */
@@ -114,6 +116,16 @@ export class S3Workspace implements Workspace {
     await this.#client.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: content, ContentType: 'text/plain; charset=utf-8' }),
     );
+  }
+
+  async #exists(key: string): Promise<boolean> {
+    try {
+      await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return true;
+    } catch (error) {
+      if (isMissingKey(error)) return false;
+      throw error;
+    }
   }
 
   async #get(key: string): Promise<string | null> {
@@ -142,8 +154,11 @@ function entry(path: string, segments: readonly string[], modified: number, isDi
   return { path, name: segments.at(-1) ?? path, modified_at: new Date(modified).toISOString(), is_dir: isDir };
 }
 
-/** A missing object, not a missing bucket (which must surface): S3 says NoSuchKey, some compatible servers only 404. */
+/**
+ * A missing object, not a missing bucket (which must surface): S3 says NoSuchKey (NotFound to a HEAD, which has no
+ * body to tell the two apart), some compatible servers only 404.
+ */
 function isMissingKey(error: unknown): boolean {
   const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return name === 'NoSuchKey' || (name !== 'NoSuchBucket' && $metadata?.httpStatusCode === 404);
+  return name === 'NoSuchKey' || name === 'NotFound' || (name !== 'NoSuchBucket' && $metadata?.httpStatusCode === 404);
 }
