@@ -31,6 +31,7 @@
  *        [--slots 64] [--stores memory,sqlite,postgres,mysql,redis] [--processes 1,4] [--profile DIR]
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,6 +105,14 @@ function storeSetup(name: string, dir: string): StoreSetup {
   }
 }
 
+/** Busy (non-idle) CPU milliseconds of every core since boot, from /proc/stat (Linux). */
+function machineCpuMs(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  const total = fields.reduce((sum, value) => sum + value, 0);
+  return ((total - idle) * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
@@ -130,6 +139,8 @@ interface Result {
   readonly store: string;
   readonly processes: number;
   readonly perSecond: number;
+  /** Busy CPU time of the whole machine (servers, database, this script) over the window, per run completed. */
+  readonly cpuPerRun: number;
   readonly p50: number;
   readonly p99: number;
   readonly max: number;
@@ -180,6 +191,7 @@ async function measure(store: string, processes: number, dir: string): Promise<R
     const to = from + seconds * 1000;
     await sleep(Math.max(0, from - Date.now()));
     const countFrom = await completedCount(api);
+    const cpuFrom = machineCpuMs();
     const runs = new Map<string, RunRecord>();
     const collect = async () => {
       const page = (await getJson(api, '/background/runs?status=completed&limit=1000')).runs as RunRecord[];
@@ -192,6 +204,7 @@ async function measure(store: string, processes: number, dir: string): Promise<R
     }
     await sleep(Math.max(0, to - Date.now()));
     const countTo = await completedCount(api);
+    const cpuUsed = machineCpuMs() - cpuFrom;
     const elapsed = (Date.now() - from) / 1000;
     await sleep(2_000);
     await collect();
@@ -204,6 +217,7 @@ async function measure(store: string, processes: number, dir: string): Promise<R
       store,
       processes,
       perSecond: (countTo - countFrom) / elapsed,
+      cpuPerRun: cpuUsed / Math.max(1, countTo - countFrom),
       p50: percentile(lags, 50),
       p99: percentile(lags, 99),
       max: lags.at(-1) ?? Number.NaN,
@@ -211,7 +225,7 @@ async function measure(store: string, processes: number, dir: string): Promise<R
       late: Math.max(0, expected - lags.length),
     };
   } catch (error) {
-    return { store, processes, perSecond: Number.NaN, p50: Number.NaN, p99: Number.NaN, max: Number.NaN, sampled: 0, late: 0, error: error instanceof Error ? error.message.split('\n')[0]! : String(error) };
+    return { store, processes, perSecond: Number.NaN, cpuPerRun: Number.NaN, p50: Number.NaN, p99: Number.NaN, max: Number.NaN, sampled: 0, late: 0, error: error instanceof Error ? error.message.split('\n')[0]! : String(error) };
   } finally {
     await stopAllClis();
     await dropTestData(setup.config).catch((error: unknown) => console.error(`  cleanup of ${store} failed: ${String(error)}`));
@@ -245,7 +259,7 @@ console.log(
   `store throughput: no-op agent, ${Math.round(rate * interval)} interval tasks every ${interval}s (${offered} runs/s offered), ` +
     `${slots} slots/process, window ${seconds}s after ${warmup}s warm-up`,
 );
-const header = ['store', 'procs', 'runs/s', 'done/offered', 'vs mem/1', 'lag p50 ms', 'lag p99 ms', 'lag max ms', 'p99 vs mem/1', 'lag sample', 'missing'];
+const header = ['store', 'procs', 'runs/s', 'done/offered', 'vs mem/1', 'cpu ms/run', 'lag p50 ms', 'lag p99 ms', 'lag max ms', 'p99 vs mem/1', 'lag sample', 'missing'];
 const rows = results.map((r) =>
   r.error !== undefined
     ? [r.store, String(r.processes), `error: ${r.error}`]
@@ -255,6 +269,7 @@ const rows = results.map((r) =>
         fmt(r.perSecond),
         fmt(r.perSecond / offered, 2),
         ratio(r.perSecond, base?.perSecond),
+        fmt(r.cpuPerRun, 2),
         fmt(r.p50),
         fmt(r.p99),
         fmt(r.max),

@@ -30,11 +30,7 @@ export interface BackgroundWiring {
 export function createBackgroundManager(config: OmniServeConfig, wiring: BackgroundWiring): BackgroundManager | null {
   if (!config.backgroundEnabled) return null;
   const overrides = wiring.overrides ?? {};
-  const telemetry: BackgroundTelemetryTarget = {
-    appendEvent: (event) => wiring.telemetry().append(event),
-    saveTrace: (trace) => wiring.telemetry().saveTrace(trace),
-    getTrace: (traceId) => wiring.telemetry().store.getTrace(traceId),
-  };
+  const telemetry: BackgroundTelemetryTarget = { appendEvents: (events, trace) => wiring.telemetry().appendBatch(events, trace) };
   return new BackgroundManager({
     defaultAgentId: config.backgroundAgentId,
     maxConcurrentRuns: config.backgroundMaxConcurrentRuns,

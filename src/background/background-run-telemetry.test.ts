@@ -39,10 +39,30 @@ describe('background run telemetry (spec 5.5)', () => {
 
   it('gives up on a store that hangs or fails, and never throws to the run', async () => {
     const warnings: string[] = [];
-    const hanging = { appendEvent: () => new Promise<never>(() => {}), saveTrace: () => Promise.reject(new Error('down')), getTrace: async () => null };
-    const telemetry = new BackgroundRunTelemetry(hanging, { timeoutMs: 20, logger: { warn: (_d, m) => warnings.push(m), error: () => {} } });
+    let calls = 0;
+    const flaky = { appendEvents: () => (++calls === 1 ? new Promise<never>(() => {}) : Promise.reject(new Error('down'))) };
+    const telemetry = new BackgroundRunTelemetry(flaky, { timeoutMs: 20, logger: { warn: (_d, m) => warnings.push(m), error: () => {} } });
     expect(() => telemetry.onRunWrite(write(sampleRun(), RUN_EVENTS.queued, 1))).not.toThrow();
+    expect(() => telemetry.onRunWrite(write(sampleRun(), RUN_EVENTS.claimed, 2))).not.toThrow();
     await telemetry.flush();
-    expect(warnings).toEqual(['background telemetry write failed']);
+    expect(warnings).toEqual(['background telemetry write failed', 'background telemetry write failed']);
+  });
+
+  it('lists every event of the run in the trace when another process wrote the earlier ones', async () => {
+    // Two observers on one store stand for two processes: one queued the run, the other claimed and finished it.
+    const store = new MemoryTelemetryStore();
+    const dispatcher = new BackgroundRunTelemetry(store);
+    const worker = new BackgroundRunTelemetry(store);
+    const run = sampleRun();
+    dispatcher.onRunWrite(write(run, RUN_EVENTS.queued, 1));
+    await dispatcher.flush();
+    worker.onRunWrite(write({ ...run, status: 'claimed' }, RUN_EVENTS.claimed, 2));
+    worker.onRunWrite(write({ ...run, status: 'completed' }, RUN_EVENTS.completed, 3));
+    await worker.flush();
+    const trace = await store.getTrace(`trace_background_${run.run_id}`);
+    const events = await store.readEvents({ traceId: `trace_background_${run.run_id}`, limit: 10 });
+    expect(events.map((e) => e.event_type)).toEqual([RUN_EVENTS.queued, RUN_EVENTS.claimed, RUN_EVENTS.completed]);
+    expect(trace?.spans[0]?.event_ids).toEqual(events.map((e) => e.event_id));
+    expect(trace).toMatchObject({ status: 'completed', started_at: run.triggered_at, ended_at: '2030-01-01T00:00:03.000Z' });
   });
 });

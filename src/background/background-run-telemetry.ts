@@ -1,4 +1,3 @@
-import type { TelemetryStore } from '../stores/types.ts';
 import { createTelemetryEvent, type EventError, type TelemetryEvent } from '../telemetry/telemetry-event.ts';
 import type { SpanRecord, SpanStatus, TraceRecord, TraceStatus } from '../telemetry/trace-model.ts';
 import { isTerminalEvent } from './lifecycle-events.ts';
@@ -13,9 +12,8 @@ export const TELEMETRY_TIMEOUT_MS = 2_000;
  * its telemetry recorder, so live event streams see background events too).
  */
 export interface BackgroundTelemetryTarget {
-  appendEvent(event: TelemetryEvent): Promise<unknown>;
-  saveTrace(trace: TraceRecord): Promise<unknown>;
-  getTrace: TelemetryStore['getTrace'];
+  /** The events of one run write, then the run's trace, in that order. */
+  appendEvents(events: readonly TelemetryEvent[], trace: TraceRecord): Promise<unknown>;
 }
 
 const OUTCOMES: Partial<Record<RunStatus, readonly [TraceStatus, SpanStatus]>> = {
@@ -26,26 +24,27 @@ const OUTCOMES: Partial<Record<RunStatus, readonly [TraceStatus, SpanStatus]>> =
   skipped: ['completed', 'skipped'],
 };
 
-interface TraceProgress {
-  startedAt: string;
-  eventIds: string[];
-}
-
 export const backgroundTraceId = (runId: string) => `trace_background_${runId}`;
 export const backgroundSpanId = (runId: string) => `span_background_${runId}`;
+/**
+ * The telemetry event of a run's lifecycle event `sequence`. Derived, not random, so that whichever process writes
+ * the trace can list every event of the run without reading what the others wrote.
+ */
+export const backgroundEventId = (runId: string, sequence: number) => `event_background_${runId}_${sequence}`;
 
 /**
  * Spec 5.5: every background run is a trace (`trace_background_<run_id>`) with one root span of kind
  * `background.run`; each lifecycle event is appended with `output {event, status}` and the lifecycle record as
- * metadata, and a terminal event ends the span and the trace. Each write has a 2 s timeout; failures are logged
- * and never reach the run.
+ * metadata, and a terminal event ends the span and the trace. The trace starts when the run was triggered and
+ * lists the run's events 1..n by their derived ids, so it needs no state across writes: processes that share a
+ * store each write the part of the run they handle. Each write has a 2 s timeout; failures are logged and never
+ * reach the run.
  */
 export class BackgroundRunTelemetry implements RunObserver {
   readonly #store: BackgroundTelemetryTarget;
   readonly #logger: BackgroundLogger;
   readonly #timeoutMs: number;
   readonly #queue = new KeyedQueue();
-  readonly #progress = new Map<string, TraceProgress>();
 
   constructor(store: BackgroundTelemetryTarget, options: { logger?: BackgroundLogger; timeoutMs?: number } = {}) {
     this.#store = store;
@@ -57,7 +56,9 @@ export class BackgroundRunTelemetry implements RunObserver {
     if (events.length === 0) return;
     this.#queue.push(run.run_id, async () => {
       try {
-        await this.#record(run, events);
+        const last = events.at(-1) as LifecycleEvent;
+        const endedAt = events.some((event) => isTerminalEvent(event.event)) ? last.timestamp : null;
+        await this.#timed(this.#store.appendEvents(events.map((event) => toTelemetryEvent(run, event)), toTrace(run, last.sequence, endedAt)));
       } catch (error) {
         this.#logger.warn({ run_id: run.run_id, err: error instanceof Error ? error.message : String(error) }, 'background telemetry write failed');
       }
@@ -66,29 +67,6 @@ export class BackgroundRunTelemetry implements RunObserver {
 
   flush(): Promise<void> {
     return this.#queue.flush();
-  }
-
-  async #record(run: BackgroundRun, events: readonly LifecycleEvent[]): Promise<void> {
-    const traceId = backgroundTraceId(run.run_id);
-    let progress = this.#progress.get(run.run_id);
-    if (progress === undefined) {
-      // Another process may have started this trace: carry on from what it saved.
-      const existing = await this.#timed(this.#store.getTrace(traceId));
-      const span = existing?.spans.find((s) => s.span_id === backgroundSpanId(run.run_id));
-      progress = { startedAt: existing?.started_at ?? (events[0] as LifecycleEvent).timestamp, eventIds: [...(span?.event_ids ?? [])] };
-      this.#progress.set(run.run_id, progress);
-    }
-    const finished = events.some((event) => isTerminalEvent(event.event));
-    try {
-      for (const event of events) {
-        const telemetryEvent = toTelemetryEvent(run, event);
-        await this.#timed(this.#store.appendEvent(telemetryEvent));
-        progress.eventIds.push(telemetryEvent.event_id);
-      }
-      await this.#timed(this.#store.saveTrace(toTrace(run, progress, finished ? events.at(-1)?.timestamp ?? null : null)));
-    } finally {
-      if (finished) this.#progress.delete(run.run_id);
-    }
   }
 
   #timed<T>(work: Promise<T>): Promise<T> {
@@ -106,6 +84,7 @@ function toTelemetryEvent(run: BackgroundRun, event: LifecycleEvent) {
   const error: EventError | null =
     event.status === 'failed' || event.status === 'timeout' ? { type: event.status === 'timeout' ? 'TimeoutError' : 'BackgroundRunError', message: run.error ?? event.status } : null;
   return createTelemetryEvent({
+    event_id: backgroundEventId(run.run_id, event.sequence),
     trace_id: backgroundTraceId(run.run_id),
     event_type: event.event,
     actor: actorOf(event),
@@ -118,9 +97,10 @@ function toTelemetryEvent(run: BackgroundRun, event: LifecycleEvent) {
   });
 }
 
-function toTrace(run: BackgroundRun, progress: TraceProgress, endedAt: string | null): TraceRecord {
+function toTrace(run: BackgroundRun, lastSequence: number, endedAt: string | null): TraceRecord {
+  const startedAt = run.triggered_at;
   const [traceStatus, spanStatus] = endedAt === null ? (['running', 'running'] as const) : (OUTCOMES[run.status] ?? (['completed', 'ok'] as const));
-  const duration = endedAt === null ? null : Date.parse(endedAt) - Date.parse(progress.startedAt);
+  const duration = endedAt === null ? null : Date.parse(endedAt) - Date.parse(startedAt);
   const span: SpanRecord = {
     trace_id: backgroundTraceId(run.run_id),
     name: 'background.run',
@@ -129,7 +109,7 @@ function toTrace(run: BackgroundRun, progress: TraceProgress, endedAt: string | 
     span_id: backgroundSpanId(run.run_id),
     parent_span_id: null,
     status: spanStatus,
-    started_at: progress.startedAt,
+    started_at: startedAt,
     ended_at: endedAt,
     duration_ms: duration,
     input: { task_id: run.task_id, trigger_type: run.trigger_type, occurrence_id: run.occurrence_id, due_at: run.due_at },
@@ -138,13 +118,13 @@ function toTrace(run: BackgroundRun, progress: TraceProgress, endedAt: string | 
     token_usage: null,
     estimated_cost_usd: null,
     attributes: { task_id: run.task_id, agent_id: run.agent_id, attempt: run.attempt, max_attempts: run.max_attempts },
-    event_ids: [...progress.eventIds],
+    event_ids: Array.from({ length: lastSequence }, (_, i) => backgroundEventId(run.run_id, i + 1)),
   };
   return {
     trace_id: span.trace_id,
     root_span_id: span.span_id,
     status: traceStatus,
-    started_at: progress.startedAt,
+    started_at: startedAt,
     ended_at: endedAt,
     run_id: run.run_id,
     session_id: run.session_id,

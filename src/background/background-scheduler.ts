@@ -9,6 +9,8 @@ import { isoAt } from './utc-datetime.ts';
 
 /** Dispatch commits in flight at once per process (each holds one store connection while it runs). */
 const DISPATCH_CONCURRENCY = 4;
+/** How many times `batch` due schedules a pass reads to choose its `batch` from. */
+const DUE_SPREAD = 4;
 
 export interface BackgroundSchedulerOptions {
   readonly store: TaskStore;
@@ -36,11 +38,12 @@ export class BackgroundScheduler {
   async dispatchDue(): Promise<number> {
     const { store, clock, sink, batch, logger } = this.#options;
     const nowMs = clock.now();
-    const due = await store.listDueSchedules(isoAt(nowMs), batch);
+    // Processes sharing a store would all read the same most overdue `batch` and spend their pass racing for them.
+    // Each takes a random `batch` of the most overdue `batch * SPREAD` instead, so their picks rarely overlap.
+    const due = shuffled(await store.listDueSchedules(isoAt(nowMs), batch * DUE_SPREAD), Math.random).slice(0, batch);
     // Each commit is a compare-and-set on its own task's rows, so commits of different tasks can overlap: one round
     // trip's latency per due schedule in turn would cap a durable store at a few hundred dispatches per second.
-    // In a random order, so that processes dispatching at the same moment start on different schedules.
-    await eachConcurrently(shuffled(due, Math.random), DISPATCH_CONCURRENCY, async ({ task, state }) => {
+    await eachConcurrently(due, DISPATCH_CONCURRENCY, async ({ task, state }) => {
       let commit;
       try {
         commit = planDispatch(task, state, nowMs, { maxRuns: batch, ...(this.#options.random ? { random: this.#options.random } : {}) });

@@ -74,6 +74,14 @@ export interface TelemetryStore {
   latestCursor(sessionId: string): Promise<number>;
   /** Creates or replaces a trace (its spans and summary fields). */
   saveTrace(trace: import('../telemetry/trace-model.ts').TraceRecord): Promise<void>;
+  /**
+   * What one background run write records: the events appended in order (each as `appendEvent` would), then the
+   * trace saved, if given. A store may do it in one round trip; the events come back with their cursors, in order.
+   */
+  appendEvents(
+    events: readonly import('../telemetry/telemetry-event.ts').TelemetryEvent[],
+    trace: import('../telemetry/trace-model.ts').TraceRecord | null,
+  ): Promise<StoredEvent[]>;
   getTrace(traceId: string): Promise<import('../telemetry/trace-model.ts').TraceRecord | null>;
   /** Traces matching every given filter, newest first. */
   findTraces(query: TraceQuery): Promise<import('../telemetry/trace-model.ts').TraceRecord[]>;

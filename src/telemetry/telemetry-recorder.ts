@@ -78,6 +78,18 @@ export class TelemetryRecorder implements TelemetryWriter {
     return saved === true;
   }
 
+  /**
+   * Appends events and then saves their trace as one write in the trace's session queue (a background run write),
+   * publishing each stored event. False if the write failed or timed out.
+   */
+  async appendBatch(events: readonly TelemetryEvent[], trace: TraceRecord): Promise<boolean> {
+    const saved = await this.#enqueue(sessionOf(trace.session_id), 'telemetry batch append', async () => {
+      for (const stored of await this.store.appendEvents(events, trace)) this.feed.publish(stored);
+      return true;
+    });
+    return saved === true;
+  }
+
   /** Hands a finished trace to the exporter, if one is configured. */
   exportTrace(trace: TraceRecord): void {
     if (this.#exporter === null) return;

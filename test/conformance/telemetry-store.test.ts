@@ -35,6 +35,7 @@ for (const backend of TEST_BACKENDS) {
       readEvents: (query) => store.readEvents(query),
       latestCursor: (sessionId) => store.latestCursor(sessionId),
       saveTrace: (trace) => store.saveTrace(trace),
+      appendEvents: (events, trace) => store.appendEvents(events, trace),
       getTrace: (traceId) => store.getTrace(traceId),
       findTraces: (query) => store.findTraces(query),
       close: () => bundle.close(),

@@ -156,6 +156,54 @@ export function describeTelemetryStoreConformance(
       });
     });
 
+    describe('appendEvents (one run write: events, then its trace)', () => {
+      it('appends the events in order with the next cursors of their session, then saves the trace', async () => {
+        const store = await open();
+        const earlier = (await store.appendEvent(event({ trace: 'TB' }))).stream_cursor;
+        const batch = ['queued', 'claimed', 'started'].map((type) => event({ trace: 'TB', type }));
+        const saved = { ...trace({ id: 'TB', started: at(3) }), status: 'running' as const };
+        const stored = await store.appendEvents(batch, saved);
+        expect(stored.map((e) => e.event_type)).toEqual(['queued', 'claimed', 'started']);
+        expectIncreasing([earlier, ...stored.map((e) => e.stream_cursor)]);
+        const read = await store.readEvents({ sessionId: 'S', afterCursor: earlier, limit: 10 });
+        expect(read).toEqual(stored);
+        expect(await store.latestCursor('S')).toBe(stored.at(-1)?.stream_cursor);
+        expect(await store.getTrace('TB')).toEqual(saved);
+        // A later write replaces the trace, as saveTrace does.
+        const done = { ...saved, status: 'completed' as const, ended_at: at(4) };
+        const [completed] = await store.appendEvents([event({ trace: 'TB', type: 'completed' })], done);
+        expect(completed?.stream_cursor).toBeGreaterThan(stored.at(-1)?.stream_cursor as number);
+        expect(await store.getTrace('TB')).toEqual(done);
+        expect((await store.readEvents({ traceId: 'TB', limit: 10 })).map((e) => e.event_type)).toEqual([
+          'model_call', 'queued', 'claimed', 'started', 'completed',
+        ]);
+      });
+
+      it('keeps cursors distinct and ordered when batches and single appends of one session run concurrently', async () => {
+        const store = await open();
+        const work = Array.from({ length: 20 }, (_, i) =>
+          i % 2 === 0 ? store.appendEvents([event({ session: 'P', trace: `P${i}` }), event({ session: 'P', trace: `P${i}` })], null) : store.appendEvent(event({ session: 'P' })).then((e) => [e]),
+        );
+        const cursors = (await Promise.all(work)).flatMap((batch) => {
+          expectIncreasing(batch.map((e) => e.stream_cursor));
+          return batch.map((e) => e.stream_cursor);
+        });
+        expect(new Set(cursors).size).toBe(30);
+        const read = await store.readEvents({ sessionId: 'P', limit: 100 });
+        expect(read.map((e) => e.stream_cursor).sort((a, b) => a - b)).toEqual([...cursors].sort((a, b) => a - b));
+        expectIncreasing(read.map((e) => e.stream_cursor));
+      });
+
+      it('saves the trace alone when there are no events, and takes events of several sessions', async () => {
+        const store = await open();
+        expect(await store.appendEvents([], trace({ id: 'TE', started: at(5) }))).toEqual([]);
+        expect((await store.getTrace('TE'))?.trace_id).toBe('TE');
+        const mixed = await store.appendEvents([event({ session: 'M1' }), event({ session: 'M2' }), event({ session: 'M1' })], null);
+        expect(mixed.map((e) => e.metadata['session_id'])).toEqual(['M1', 'M2', 'M1']);
+        expect((await store.readEvents({ sessionId: 'M1', limit: 10 })).map((e) => e.stream_cursor)).toEqual([mixed[0]?.stream_cursor, mixed[2]?.stream_cursor]);
+      });
+    });
+
     describe('readEvents', () => {
       const seed = async (store: TelemetryStore) => {
         await store.appendEvent(event({ session: 'S1', run: 'R1', trace: 'T1', type: 'agent_start' }));

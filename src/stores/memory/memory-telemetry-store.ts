@@ -2,6 +2,7 @@ import type { TelemetryEvent } from '../../telemetry/telemetry-event.ts';
 import type { TraceRecord } from '../../telemetry/trace-model.ts';
 import { eventIdOf } from '../../telemetry/wire-event.ts';
 import type { EventQuery, StoredEvent, TelemetryRetention, TelemetryStore, TraceQuery } from '../types.ts';
+import { appendEventsInTurn } from '../append-events-in-turn.ts';
 
 /** Defaults of the in-memory store's retention; together they bound its memory on a long-lived server. */
 export const MEMORY_TELEMETRY_DEFAULTS = {
@@ -89,6 +90,10 @@ export class MemoryTelemetryStore implements TelemetryStore {
 
   async latestCursor(sessionId: string): Promise<number> {
     return this.#sessions.get(sessionId)?.cursor ?? 0;
+  }
+
+  async appendEvents(events: readonly TelemetryEvent[], trace: TraceRecord | null): Promise<StoredEvent[]> {
+    return appendEventsInTurn(this, events, trace);
   }
 
   async saveTrace(trace: TraceRecord): Promise<void> {

@@ -3,6 +3,7 @@ import type { TelemetryEvent } from '../../telemetry/telemetry-event.ts';
 import type { TraceRecord } from '../../telemetry/trace-model.ts';
 import { eventRow, planRetention, storedEvent, type EventRow, type RetentionPlan } from '../telemetry-store-support.ts';
 import type { EventQuery, StoredEvent, TelemetryRetention, TelemetryStore, TraceQuery } from '../types.ts';
+import { appendEventsInTurn } from '../append-events-in-turn.ts';
 
 export interface MongoTelemetryStoreOptions {
   readonly retention?: TelemetryRetention;
@@ -142,6 +143,10 @@ export class MongoTelemetryStore implements TelemetryStore {
     const horizon = Date.now() - this.#pendingMs;
     const pending = (doc.pending ?? []).filter((p) => p.at.getTime() > horizon).map((p) => p.c);
     return pending.length === 0 ? doc.cursor : Math.min(...pending) - 1;
+  }
+
+  async appendEvents(events: readonly TelemetryEvent[], trace: TraceRecord | null): Promise<StoredEvent[]> {
+    return appendEventsInTurn(this, events, trace);
   }
 
   async saveTrace(trace: TraceRecord): Promise<void> {

@@ -5,6 +5,7 @@ import { eventIdOf } from '../../telemetry/wire-event.ts';
 import { eventRow, matchesTrace, planRetention, storedEvent, type RetentionPlan } from '../telemetry-store-support.ts';
 import type { EventQuery, StoredEvent, TelemetryRetention, TelemetryStore, TraceQuery } from '../types.ts';
 import { APPEND_EVENT_SCRIPT, SAVE_TRACE_SCRIPT } from './redis-telemetry-scripts.ts';
+import { appendEventsInTurn } from '../append-events-in-turn.ts';
 
 export interface RedisTelemetryStoreOptions {
   readonly retention?: TelemetryRetention;
@@ -75,6 +76,10 @@ export class RedisTelemetryStore implements TelemetryStore {
 
   async latestCursor(sessionId: string): Promise<number> {
     return Number((await this.#redis.hget(`${this.#p}:cursors`, sessionId)) ?? 0);
+  }
+
+  async appendEvents(events: readonly TelemetryEvent[], trace: TraceRecord | null): Promise<StoredEvent[]> {
+    return appendEventsInTurn(this, events, trace);
   }
 
   async saveTrace(trace: TraceRecord): Promise<void> {

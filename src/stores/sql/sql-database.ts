@@ -62,7 +62,9 @@ async function createDialect(dialect: SqlDialectName, location: string, timeoutM
   }
   if (dialect === 'postgres') {
     const { default: pg } = await import('pg');
-    return new PostgresDialect({ pool: new pg.Pool({ connectionString: location, connectionTimeoutMillis: timeoutMs, max: 10 }) });
+    const pool = new pg.Pool({ connectionString: location, connectionTimeoutMillis: timeoutMs, max: 10 });
+    pool.on('connect', (client) => usePreparedStatements(client));
+    return new PostgresDialect({ pool });
   }
   const { createPool } = await import('mysql2');
   return new MysqlDialect({ pool: createPool({ uri: location, connectTimeout: timeoutMs, connectionLimit: 10, supportBigNumbers: true }) });
@@ -92,5 +94,27 @@ function withStatementCache(database: import('better-sqlite3').Database) {
       if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
       return statement;
     },
+  };
+}
+
+/** Distinct statements prepared per connection at most; the few past it (long `in (...)` lists) are parsed each time. */
+const PREPARED_STATEMENT_LIMIT = 200;
+const statementNames = new Map<string, string>();
+
+/**
+ * PostgreSQL parses and plans an unnamed statement on every execution; the stores issue the same few dozen
+ * statements thousands of times a second, so each is prepared once per connection (by name) and executed from then
+ * on. Only parameterised statements are named: `begin`, `commit` and DDL go through as they are.
+ */
+function usePreparedStatements(client: import('pg').PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as { query: unknown }).query = (text: unknown, values?: unknown, callback?: unknown) => {
+    if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0) return query(text, values, callback);
+    let name = statementNames.get(text);
+    if (name === undefined && statementNames.size < PREPARED_STATEMENT_LIMIT) {
+      name = `omniserve_${statementNames.size + 1}`;
+      statementNames.set(text, name);
+    }
+    return name === undefined ? query(text, values, callback) : query({ name, text, values }, callback);
   };
 }

@@ -3,7 +3,9 @@ import type { TelemetryEvent } from '../../telemetry/telemetry-event.ts';
 import type { TraceRecord } from '../../telemetry/trace-model.ts';
 import { eventRow, planRetention, storedEvent, type EventRow, type RetentionPlan } from '../telemetry-store-support.ts';
 import type { EventQuery, StoredEvent, TelemetryRetention, TelemetryStore, TraceQuery } from '../types.ts';
+import { appendEventsInTurn } from '../append-events-in-turn.ts';
 import { GroupCommit } from './group-commit.ts';
+import { appendEventBatch, traceColumns } from './postgres-event-batch.ts';
 import type { SqlTables } from './sql-migrations.ts';
 import { SqlTransactions } from './sql-task-store-tx.ts';
 import type { SqlDialectName } from './sql-url.ts';
@@ -92,6 +94,23 @@ export class SqlTelemetryStore implements TelemetryStore {
 
   async saveTrace(trace: TraceRecord): Promise<void> {
     await this.#writes.submit({ kind: 'trace', trace });
+    await this.#afterSave(trace);
+  }
+
+  async appendEvents(events: readonly TelemetryEvent[], trace: TraceRecord | null): Promise<StoredEvent[]> {
+    const rows = events.map(eventRow);
+    const first = rows[0];
+    const oneStream = first !== undefined && rows.every((row) => row.sessionId === first.sessionId && row.traceId === first.traceId);
+    if (this.#dialect !== 'postgres' || !oneStream || (trace !== null && trace.trace_id !== first.traceId)) {
+      return appendEventsInTurn(this, events, trace);
+    }
+    const cursors = await retrying(() => appendEventBatch(this.#db, this.#t, { sessionId: first.sessionId, traceId: first.traceId, rows, trace }));
+    for (const [i, row] of rows.entries()) await this.#afterAppend(row, cursors[i] as number);
+    if (trace !== null) await this.#afterSave(trace);
+    return events.map((event, i) => ({ ...event, stream_cursor: cursors[i] as number }));
+  }
+
+  async #afterSave(trace: TraceRecord): Promise<void> {
     this.#traceWrites += 1;
     if (this.#traceWrites % this.#plan.checkTracesEvery === 0) await this.#guard(() => this.#pruneTraces(trace.trace_id));
   }
@@ -141,17 +160,7 @@ export class SqlTelemetryStore implements TelemetryStore {
   async #write(db: Kysely<any>, write: TelemetryWrite, inTransaction: boolean): Promise<number> {
     if (write.kind === 'event') return this.#insert(db, write.row, inTransaction);
     const { trace } = write;
-    const fields = {
-      data: JSON.stringify(trace),
-      started_at: trace.started_at,
-      status: trace.status,
-      run_id: trace.run_id,
-      session_id: trace.session_id,
-      task_id: trace.task_id,
-      agent_id: trace.agent_id,
-      workflow_id: trace.workflow_id,
-      model: trace.metadata.model,
-    };
+    const fields = traceColumns(trace);
     const insert = db.insertInto(this.#t.telemetryTraces).values({ trace_id: trace.trace_id, ...fields });
     await (this.#dialect === 'mysql' ? insert.onDuplicateKeyUpdate(fields) : insert.onConflict((oc) => oc.column('trace_id').doUpdateSet(fields))).execute();
     return 0;
