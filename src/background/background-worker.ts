@@ -168,7 +168,8 @@ export class BackgroundWorker {
   /** Claims a run and starts executing it; resolves once it started (never waits for the execution). */
   async #claim(runId?: string, likelyClaimable = false): Promise<{ readonly execution: Promise<void> } | null> {
     const { store, clock, sink, workerId, leaseMs, executor } = this.#options;
-    const claim = { workerId, leaseToken: newId('lease'), now: isoAt(clock.now()), leaseMs };
+    // Claimed and started in one store write: the executor then goes straight to the agent.
+    const claim = { workerId, leaseToken: newId('lease'), now: isoAt(clock.now()), leaseMs, startAttemptId: newId('attempt') };
     const written = await store.claimNextRun(claim, runId === undefined ? { likelyClaimable } : { runId });
     if (written === null) return null;
     sink.publish(written);

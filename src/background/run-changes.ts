@@ -92,11 +92,21 @@ export interface ClaimRequest {
   readonly leaseToken: string;
   readonly now: string;
   readonly leaseMs: number;
+  /**
+   * Start the run in the same write (`claimed -> running`, a new attempt with this id), unless a cancel was
+   * requested: the worker then saves a transaction per run, and a run is never seen claimed but not started.
+   */
+  readonly startAttemptId?: string;
 }
 
-/** `queued -> claimed` under a new lease. */
-export function planClaim(run: BackgroundRun, lastSequence: number, claim: ClaimRequest): PlannedRunWrite {
-  return applyRunChange(run, lastSequence, {
+/** A claim's write: the run and its events, and the attempt it starts (none when it only claims). */
+export interface PlannedClaim extends PlannedRunWrite {
+  readonly attempts: readonly AttemptWrite[];
+}
+
+/** `queued -> claimed` under a new lease, then `-> running` when the request asks to start it. */
+export function planClaim(run: BackgroundRun, lastSequence: number, claim: ClaimRequest): PlannedClaim {
+  const claimed = applyRunChange(run, lastSequence, {
     now: claim.now,
     steps: [
       {
@@ -113,6 +123,37 @@ export function planClaim(run: BackgroundRun, lastSequence: number, claim: Claim
       },
     ],
   });
+  if (claim.startAttemptId === undefined || claimed.run.cancel_requested_at !== null) return { ...claimed, attempts: [] };
+  const start = startChange(claimed.run, claim.now, claim.workerId, claim.startAttemptId);
+  const started = applyRunChange(claimed.run, lastSequence + claimed.events.length, start);
+  return { run: started.run, events: [...claimed.events, ...started.events], attempts: start.attempts ?? [] };
+}
+
+/** `claimed -> running` as attempt `attempt + 1` of the lease holder. */
+export function startChange(run: BackgroundRun, now: string, workerId: string, attemptId: string): RunChange {
+  const number = run.attempt + 1;
+  return {
+    now,
+    steps: [{ status: 'running', event: RUN_EVENTS.started, patch: { attempt: number, started_at: now } }],
+    attempts: [
+      {
+        kind: 'create',
+        attempt: {
+          attempt_id: attemptId,
+          run_id: run.run_id,
+          attempt_number: number,
+          reason: run.next_attempt_reason,
+          status: 'running',
+          worker_id: workerId,
+          lease_token: run.lease_token as string,
+          started_at: now,
+          finished_at: null,
+          error: null,
+          retry_delay_seconds: null,
+        },
+      },
+    ],
+  };
 }
 
 /** A heartbeat: the lease runs `leaseMs` from now. Only the lease holder may, while the run is claimed or running. */

@@ -10,7 +10,7 @@ import { backgroundQuery, resultPreview } from './background-query.ts';
 import { STOPPED, type Clock } from './clock.ts';
 import { RUN_EVENTS } from './lifecycle-events.ts';
 import { retryDelaySeconds, type RetryReason } from './policies.ts';
-import type { RunChange, RunExpectation } from './run-changes.ts';
+import { startChange, type RunChange, type RunExpectation } from './run-changes.ts';
 import type { BackgroundLogger, RunEventSink } from './run-event-sink.ts';
 import type { BackgroundRun } from './run-record.ts';
 import type { TelemetryEvent } from '../telemetry/telemetry-event.ts';
@@ -99,15 +99,20 @@ export class RunExecutor {
   }
 
   async #run(claimed: BackgroundRun, controller: AbortController, write: Write): Promise<void> {
-    const fail = (error: string) => write({ steps: [{ status: 'failed', event: RUN_EVENTS.failed, patch: { error } }] });
+    // The worker's claim normally starts the run in the same write; a run claimed without starting (a cancel was
+    // requested, or the caller did not ask) starts here.
+    const started = claimed.status === 'running';
+    const attempt = (status: 'failed' | 'cancelled') => (started ? attemptEnd(claimed, status, isoAt(this.#options.clock.now())) : []);
+    const fail = (error: string) => write({ steps: [{ status: 'failed', event: RUN_EVENTS.failed, patch: { error } }], attempts: attempt('failed') });
     const stopped = reasonOf(controller.signal);
     if (stopped === 'lease_lost') return;
     if (stopped === 'shutdown') {
-      await write({ steps: [{ status: 'queued', event: RUN_EVENTS.queued, extra: { reason: 'shutdown' }, patch: released(claimed) }] });
+      if (started) await this.#record(claimed, null, { kind: 'interrupted' }, write);
+      else await write({ steps: [{ status: 'queued', event: RUN_EVENTS.queued, extra: { reason: 'shutdown' }, patch: released(claimed) }] });
       return;
     }
     if (stopped === 'cancelled' || claimed.cancel_requested_at !== null) {
-      await write({ steps: [{ status: 'cancelled', event: RUN_EVENTS.cancelled }] });
+      await write({ steps: [{ status: 'cancelled', event: RUN_EVENTS.cancelled }], attempts: attempt('cancelled') });
       return;
     }
     const task = await this.#options.store.getTask(claimed.task_id);
@@ -119,29 +124,7 @@ export class RunExecutor {
       if (error instanceof AgentUnavailableError) return void (await fail(error.message));
       throw error;
     }
-    const now = isoAt(this.#options.clock.now());
-    const number = claimed.attempt + 1;
-    const run = await write({
-      steps: [{ status: 'running', event: RUN_EVENTS.started, patch: { attempt: number, started_at: now } }],
-      attempts: [
-        {
-          kind: 'create',
-          attempt: {
-            attempt_id: newId('attempt'),
-            run_id: claimed.run_id,
-            attempt_number: number,
-            reason: claimed.next_attempt_reason,
-            status: 'running',
-            worker_id: this.#options.workerId,
-            lease_token: claimed.lease_token as string,
-            started_at: now,
-            finished_at: null,
-            error: null,
-            retry_delay_seconds: null,
-          },
-        },
-      ],
-    });
+    const run = started ? claimed : await write(startChange(claimed, isoAt(this.#options.clock.now()), this.#options.workerId, newId('attempt')));
     const outcome = await this.#call(agent, run, task, controller);
     await this.#record(run, task, outcome, write);
   }
@@ -195,10 +178,9 @@ export class RunExecutor {
     }
   }
 
-  async #record(run: BackgroundRun, task: BackgroundTask, outcome: Outcome, write: Write): Promise<void> {
+  async #record(run: BackgroundRun, task: BackgroundTask | null, outcome: Outcome, write: Write): Promise<void> {
     const now = isoAt(this.#options.clock.now());
-    const attempt = (status: 'completed' | 'failed' | 'timeout' | 'cancelled' | 'interrupted', error: string | null = null, delay: number | null = null) =>
-      [{ kind: 'update', attempt_number: run.attempt, patch: { status, finished_at: now, error, retry_delay_seconds: delay } }] as const;
+    const attempt = (status: AttemptEnd, error: string | null = null, delay: number | null = null) => attemptEnd(run, status, now, error, delay);
     switch (outcome.kind) {
       case 'lost':
         return;
@@ -235,8 +217,8 @@ export class RunExecutor {
         return;
       case 'failed': {
         const status = outcome.reason === 'timeout' ? 'timeout' : 'failed';
-        const policy = task.retry_policy;
-        if (outcome.retryable && policy.retry_on.includes(outcome.reason) && run.attempt < run.max_attempts) {
+        const policy = task?.retry_policy;
+        if (policy !== undefined && outcome.retryable && policy.retry_on.includes(outcome.reason) && run.attempt < run.max_attempts) {
           const delay = retryDelaySeconds(policy, run.attempt);
           await write({
             steps: [
@@ -282,6 +264,13 @@ export class RunExecutor {
 
 function reasonOf(signal: AbortSignal): RunAbortedError['reason'] | null {
   return signal.aborted && signal.reason instanceof RunAbortedError ? signal.reason.reason : null;
+}
+
+type AttemptEnd = 'completed' | 'failed' | 'timeout' | 'cancelled' | 'interrupted';
+
+/** The update that ends the run's current attempt. */
+function attemptEnd(run: BackgroundRun, status: AttemptEnd, now: string, error: string | null = null, delay: number | null = null) {
+  return [{ kind: 'update', attempt_number: run.attempt, patch: { status, finished_at: now, error, retry_delay_seconds: delay } }] as const;
 }
 
 /** A run handed back to the queue: no lease, claimable now. */

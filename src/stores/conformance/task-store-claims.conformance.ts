@@ -31,6 +31,26 @@ export function describeClaimConformance(suite: TaskStoreSuite): void {
       expect((await store.claimNextRun(claimAt(30)))?.run.run_id).toBe(later.run_id);
     });
 
+    it('claims and starts in one write when asked: running, its attempt created, both events recorded', async () => {
+      const run = await admit({ queued_at: at(0) });
+      const claimed = await store.claimNextRun({ ...claimAt(1), startAttemptId: 'attempt_one' });
+      expect(claimed?.run).toMatchObject({ run_id: run.run_id, status: 'running', attempt: 1, started_at: at(1), claimed_at: at(1), lease_token: 'lease-worker-a-1' });
+      expect(claimed?.events.map((e) => [e.event, e.sequence, e.status])).toEqual([
+        [RUN_EVENTS.claimed, 2, 'claimed'],
+        [RUN_EVENTS.started, 3, 'running'],
+      ]);
+      expect(await store.getRun(run.run_id)).toEqual(claimed?.run);
+      expect((await store.listRunEvents(run.run_id)).map((e) => e.event)).toEqual([RUN_EVENTS.queued, RUN_EVENTS.claimed, RUN_EVENTS.started]);
+      expect(await store.listAttempts(run.run_id)).toEqual([
+        expect.objectContaining({ attempt_id: 'attempt_one', attempt_number: 1, status: 'running', worker_id: 'worker-a', lease_token: 'lease-worker-a-1', started_at: at(1) }),
+      ]);
+      // A named claim starts the same way.
+      const named = await admit({ queued_at: at(0) });
+      const second = await store.claimNextRun({ ...claimAt(2), startAttemptId: 'attempt_two' }, { runId: named.run_id });
+      expect(second?.run.status).toBe('running');
+      expect((await store.listAttempts(named.run_id)).map((a) => a.attempt_id)).toEqual(['attempt_two']);
+    });
+
     it('claims a named run only while it is claimable', async () => {
       const run = await admit();
       expect(await store.claimNextRun(claimAt(1), { runId: 'run_missing' })).toBeNull();

@@ -209,7 +209,7 @@ export class MemoryTaskStore implements TaskStore {
     if (options.runId !== undefined) {
       const entry = this.#runs.get(options.runId);
       if (entry === undefined || !isClaimable(entry.run, claim.now, this.#isOccupied(entry.run.task_id))) return null;
-      return this.#write(entry, planClaim(entry.run, entry.events.length, claim));
+      return this.#claimWrite(entry, claim);
     }
     const held: HeapEntry[] = [];
     let claimed: RunWrite | null = null;
@@ -221,7 +221,7 @@ export class MemoryTaskStore implements TaskStore {
         held.push(top);
         continue;
       }
-      claimed = this.#write(entry, planClaim(entry.run, entry.events.length, claim));
+      claimed = this.#claimWrite(entry, claim);
       break;
     }
     for (const entry of held) this.#queue.push(entry);
@@ -316,6 +316,12 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   /** Stores a planned write and keeps every index in step with the run's new status. */
+  #claimWrite(entry: RunEntry, claim: ClaimRequest): RunWrite {
+    const planned = planClaim(entry.run, entry.events.length, claim);
+    entry.attempts = applyAttemptWrites(entry.attempts, planned.attempts);
+    return this.#write(entry, planned);
+  }
+
   #write(entry: RunEntry, planned: PlannedRunWrite, before: BackgroundRun | null = entry.run): RunWrite {
     this.#index(before, planned.run);
     entry.run = planned.run;

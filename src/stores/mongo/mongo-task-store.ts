@@ -368,7 +368,9 @@ async function claimIn(tx: MongoTaskTx, runId: string, claim: ClaimRequest): Pro
   const { run } = loaded;
   const occupied = run.overlap_policy === 'allow_parallel' || run.queued_at > claim.now ? 0 : await tx.occupied(run.task_id);
   if (!isClaimable(run, claim.now, occupied > 0)) return 'blocked';
-  return tx.write(planClaim(run, loaded.seq, claim));
+  const planned = planClaim(run, loaded.seq, claim);
+  await tx.writeAttempts(runId, planned.attempts);
+  return tx.write(planned);
 }
 
 function runFilter(filter: Omit<RunFilter, 'limit'>): Filter<RunDoc> {

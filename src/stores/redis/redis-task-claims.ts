@@ -118,5 +118,7 @@ async function claimIn(tx: RedisTaskTx, runId: string, claim: ClaimRequest, read
   const exclusive = run.overlap_policy !== 'allow_parallel';
   const occupied = exclusive ? await tx.occupied(run.task_id, read?.occupied) : 0;
   if (!isClaimable(run, claim.now, occupied > 0)) return null;
-  return tx.write(planClaim(run, loaded.seq, claim));
+  const planned = planClaim(run, loaded.seq, claim);
+  await tx.writeAttempts(runId, planned.attempts);
+  return tx.write(planned);
 }

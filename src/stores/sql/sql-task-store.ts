@@ -250,7 +250,9 @@ export class SqlTaskStore implements TaskStore {
         const stored = storedRun(row);
         // The row lock was taken after the row was chosen: if it changed in between, choose again.
         if (stored.run.status !== 'queued' || stored.run.queued_at > claim.now) throw new StaleRowError(`run ${stored.run.run_id} changed`);
-        return this.#rows.write(trx, stored, planClaim(stored.run, stored.lastSequence, claim));
+        const planned = planClaim(stored.run, stored.lastSequence, claim);
+        await this.#rows.writeAttempts(trx, stored.run.run_id, planned.attempts);
+        return this.#rows.write(trx, stored, planned);
       },
       { retryOnUnique: true },
     );
