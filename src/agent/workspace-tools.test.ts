@@ -106,6 +106,50 @@ describe('workspace tools', () => {
     expect(await new LocalWorkspace(root).list('background/a/t')).toMatchObject([{ path: 'run_1' }, { path: 'run_1/run.json' }]);
   });
 
+  it("take the run's advertised workspace_path in front of a path as that relative path, and refuse other absolute paths", async () => {
+    const advertised = '/workspace/background/a/t/run_1';
+    llm.enqueue(
+      { toolCalls: [{ name: 'workspace_write_file', arguments: { path: `${advertised}/output.md`, content: 'result' } }] },
+      {
+        // Calls of one reply run side by side: none of these may depend on another.
+        toolCalls: [
+          { name: 'workspace_read_file', arguments: { path: `${advertised}//output.md` } },
+          { name: 'workspace_list_files', arguments: { directory: advertised } },
+          { name: 'workspace_write_file', arguments: { path: `${advertised}/run.json`, content: '{}' } },
+          { name: 'workspace_write_file', arguments: { path: `${advertised}/../run_2/stolen.md`, content: 'x' } },
+          { name: 'workspace_write_file', arguments: { path: '/workspace/background/a/t/run_2/stolen.md', content: 'x' } },
+          { name: 'workspace_write_file', arguments: { path: '/workspace/output.md', content: 'x' } },
+        ],
+      },
+      { toolCalls: [{ name: 'workspace_delete_file', arguments: { path: `${advertised}/output.md` } }] },
+      { text: 'done' },
+    );
+    const events: TelemetryEvent[] = [];
+    await agent().run('work', { sessionId: 's', runId: 'run_1', workspace, onEvent: (event) => events.push(event) });
+    const [written, read, listed, serverFile, climbing, sibling, tooShort, deleted] = toolResults(3);
+    expect(JSON.parse(written ?? '')).toEqual({ path: 'output.md', bytes_written: 6 });
+    expect(read).toBe('result');
+    expect((JSON.parse(listed ?? '') as { files: { path: string }[] }).files.map((file) => file.path)).toEqual(['output.md', 'run.json']);
+    expect(serverFile).toContain('run.json is kept by the server');
+    expect(climbing).toContain('must not contain "." or ".." segments');
+    for (const refused of [sibling, tooShort]) {
+      expect(refused).toContain(`must be relative to the workspace root (such as output.md or notes/a.md), or start with this run's workspace_path ${advertised}/`);
+    }
+    expect(JSON.parse(deleted ?? '')).toEqual({ path: 'output.md', deleted: true });
+    expect(await new LocalWorkspace(root).list('background/a/t')).toMatchObject([{ path: 'run_1' }, { path: 'run_1/run.json' }]);
+    expect(events.find((event) => event.event_type === 'workspace_write')).toMatchObject({ input: { path: 'output.md' } });
+  });
+
+  it('describe paths as relative to the workspace root', async () => {
+    llm.enqueue({ text: 'ok' });
+    await agent().run('hi', { sessionId: 's', workspace });
+    const tools = (llm.requests[0]?.body as { tools: { function: { name: string; description: string; parameters: { properties: Record<string, { description?: string }> } } }[] }).tools;
+    for (const tool of tools) {
+      const { path, directory } = tool.function.parameters.properties;
+      expect(`${tool.function.description} ${(path ?? directory)?.description ?? ''}`, tool.function.name).toMatch(/relative to the workspace root/);
+    }
+  });
+
   it('give way to a local tool of the same name, and can be switched off', async () => {
     const local = new ToolRegistry().register({
       name: 'workspace_read_file', description: 'mine', inputSchema: z.object({ path: z.string() }), execute: () => 'from the local tool',

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Workspace } from '../workspace/workspace.ts';
 import { WorkspaceFileNotFoundError, WorkspaceIsDirectoryError } from '../workspace/workspace-errors.ts';
+import { relativeToAdvertisedRoot } from '../workspace/advertised-path.ts';
+import { ScopedWorkspace } from '../workspace/scoped-workspace.ts';
 import { normalizeWorkspacePath } from '../workspace/workspace-path.ts';
 import type { RunRecorder } from './run-recorder.ts';
 import { ToolRegistry, type RegisteredTool } from './tool-registry.ts';
@@ -22,14 +24,19 @@ export const WORKSPACE_READ_LIMIT_BYTES = 256 * 1024;
 /** Largest content `workspace_write_file` takes, so a runaway generation cannot fill the workspace in one call. */
 export const WORKSPACE_WRITE_LIMIT_BYTES = 5 * 1024 * 1024;
 
+const PATH_HELP = 'File path relative to the workspace root, such as output.md or notes/a.md';
+
 const ACTOR = { type: 'workspace', id: null, name: 'workspace' } as const;
 
 /**
- * The built-in tools over a run's workspace (already confined to the run's directory). A path that would leave it
- * throws, which the tool set turns into an error text for the model, like any failing tool. Each successful call
- * is recorded as a `workspace_read`, `workspace_write` or `workspace_delete` event of the run.
+ * The built-in tools over a run's workspace (already confined to the run's directory). Paths are relative to the
+ * workspace root; a background run's query also gives the root in absolute form (`workspace_path: /workspace/...`),
+ * and a model that copies it in front of a path means the same file, so that form is accepted too. A path that
+ * would leave the workspace throws, which the tool set turns into an error text for the model, like any failing
+ * tool. Each successful call is recorded as a `workspace_read`, `workspace_write` or `workspace_delete` event.
  */
 export function workspaceTools(workspace: Workspace, recorder: RunRecorder): readonly RegisteredTool[] {
+  const relative = (path: string): string => (workspace instanceof ScopedWorkspace ? relativeToAdvertisedRoot(path, workspace.directory) : path);
   const timed = async <T>(body: () => Promise<T>): Promise<{ value: T; durationMs: number }> => {
     const started = performance.now();
     const value = await body();
@@ -43,11 +50,12 @@ export function workspaceTools(workspace: Workspace, recorder: RunRecorder): rea
         `A file over ${WORKSPACE_READ_LIMIT_BYTES / 1024} KiB comes back in parts: the answer then holds content, total_bytes ` +
         'and next_offset; call again with that offset for the next part.',
       inputSchema: z.object({
-        path: z.string().describe('File path relative to the workspace root'),
+        path: z.string().describe(PATH_HELP),
         offset: z.number().int().min(0).optional().describe('Byte offset to start reading at; 0 when omitted'),
         length: z.number().int().min(1).optional().describe(`Most bytes to return; at most ${WORKSPACE_READ_LIMIT_BYTES}`),
       }),
-      execute: async ({ path, offset, length }) => {
+      execute: async ({ path: given, offset, length }) => {
+        const path = relative(given);
         const { value: content, durationMs } = await timed(() => workspace.readFile(path));
         if (content === null) throw new Error(`there is no file at ${JSON.stringify(path)}; workspace_list_files shows what exists`);
         const part = readPart(path, content, offset ?? 0, length);
@@ -60,13 +68,15 @@ export function workspaceTools(workspace: Workspace, recorder: RunRecorder): rea
     .register({
       name: 'workspace_write_file',
       description:
-        "Create or replace a text file in this run's workspace; missing directories are created. The workspace outlives the run, " +
+        "Create or replace a text file in this run's workspace; the path is relative to the workspace root (output.md, not " +
+        '/workspace/.../output.md) and missing directories are created. The workspace outlives the run, ' +
         `so put results there (for example output.md). At most ${WORKSPACE_WRITE_LIMIT_BYTES / 1024 / 1024} MiB per file.`,
       inputSchema: z.object({
-        path: z.string().describe('File path relative to the workspace root'),
+        path: z.string().describe(PATH_HELP),
         content: z.string().describe('The whole new content of the file'),
       }),
-      execute: async ({ path, content }) => {
+      execute: async ({ path: given, content }) => {
+        const path = relative(given);
         refuseServerFile(path, 'written');
         const bytes = Buffer.byteLength(content);
         if (bytes > WORKSPACE_WRITE_LIMIT_BYTES) {
@@ -84,7 +94,8 @@ export function workspaceTools(workspace: Workspace, recorder: RunRecorder): rea
       name: 'workspace_list_files',
       description: "List the files and directories in this run's workspace, recursively; give a directory to list only what is under it.",
       inputSchema: z.object({ directory: z.string().optional().describe('Directory relative to the workspace root; the root when omitted') }),
-      execute: async ({ directory }) => {
+      execute: async ({ directory: given }) => {
+        const directory = given === undefined ? undefined : relative(given);
         const { value: entries, durationMs } = await timed(() => workspace.list(directory ?? ''));
         recorder.record('workspace_read', { actor: ACTOR, input: { operation: 'list', directory: directory ?? '' }, output: { entries: entries.length }, durationMs });
         return { directory: directory ?? '', files: entries.map(({ path, is_dir, modified_at }) => ({ path, is_dir, modified_at })) };
@@ -92,9 +103,12 @@ export function workspaceTools(workspace: Workspace, recorder: RunRecorder): rea
     })
     .register({
       name: 'workspace_delete_file',
-      description: "Delete one file from this run's workspace. Directories are not deleted: delete the files in them one by one.",
-      inputSchema: z.object({ path: z.string().describe('File path relative to the workspace root') }),
-      execute: async ({ path }) => {
+      description:
+        "Delete one file from this run's workspace, by its path relative to the workspace root. Directories are not deleted: " +
+        'delete the files in them one by one.',
+      inputSchema: z.object({ path: z.string().describe(PATH_HELP) }),
+      execute: async ({ path: given }) => {
+        const path = relative(given);
         refuseServerFile(path, 'deleted');
         const normalized = normalizeWorkspacePath(path);
         try {
