@@ -8,6 +8,8 @@ export type SettingOutcome =
 
 const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
 const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
+/** Spec 2.1 fixes the start of the message, `<VAR> must be a boolean value`; the words after it say what to write. */
+const BOOLEAN_WORDS = `${[...TRUE_WORDS].join(', ')} or ${[...FALSE_WORDS].join(', ')}, in any case`;
 const UNLIMITED_WORDS = new Set(['none', 'unlimited']);
 const INTEGER = /^[+-]?\d+$/;
 // Plain decimal notation only: Number() would also take hex, "Infinity" and "", none of which a person means here.
@@ -41,7 +43,7 @@ function parseEnvText(spec: ServeEnvVar, text: string): Parsed {
       const word = trimmed.toLowerCase();
       if (TRUE_WORDS.has(word)) return { value: true };
       if (FALSE_WORDS.has(word)) return { value: false };
-      return { problem: `${spec.name} must be a boolean value` };
+      return { problem: `${spec.name} must be a boolean value (${BOOLEAN_WORDS})` };
     }
     case 'int':
       return parseInteger(trimmed, `${spec.name} must be an integer`);
@@ -65,7 +67,7 @@ function parseEnvText(spec: ServeEnvVar, text: string): Parsed {
 function checkCodeValue(spec: ServeEnvVar, value: unknown): Parsed {
   switch (spec.type) {
     case 'bool':
-      return typeof value === 'boolean' ? { value } : { problem: `${spec.name} must be a boolean value` };
+      return typeof value === 'boolean' ? { value } : { problem: `${spec.name} must be a boolean value (true or false)` };
     case 'int':
       return Number.isSafeInteger(value) ? { value } : { problem: `${spec.name} must be an integer` };
     case 'float':

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../core/errors.ts';
+import { SERVE_ENV_VARS } from './env-vars.ts';
 import { loadServeConfig, type OmniServeOptions } from './serve-config.ts';
 
 /** The problems `loadServeConfig` reports for these inputs (fails the test if it does not throw). */
@@ -11,6 +12,16 @@ function problemsOf(options: OmniServeOptions | Record<string, unknown>, env: No
     return (error as ConfigError).problems;
   }
   throw new Error('expected a ConfigError');
+}
+
+function problemsIfAny(env: NodeJS.ProcessEnv): readonly string[] {
+  try {
+    loadServeConfig({}, env);
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
 }
 
 describe('loadServeConfig defaults', () => {
@@ -114,10 +125,20 @@ describe('loadServeConfig parsing', () => {
     expect(loadServeConfig({}, { OMNICOREAGENT_SERVE_ENABLE_DOCS: text }).enableDocs).toBe(value);
   });
 
-  it('rejects a word that is not a boolean, showing the value', () => {
+  it('rejects a word that is not a boolean, showing the value and the words it takes', () => {
     expect(problemsOf({}, { OMNICOREAGENT_SERVE_CORS_ENABLED: 'maybe' })).toEqual([
-      'OMNICOREAGENT_SERVE_CORS_ENABLED must be a boolean value, got "maybe"',
+      'OMNICOREAGENT_SERVE_CORS_ENABLED must be a boolean value (true, 1, yes, on or false, 0, no, off, in any case), got "maybe"',
     ]);
+  });
+
+  it.each(SERVE_ENV_VARS.filter((spec) => spec.type === 'bool').map((spec) => spec.name))('%s: a bad value lists every accepted word', (name) => {
+    const [problem] = problemsOf({}, { [name]: 'maybe' });
+    expect(problem?.startsWith(`${name} must be a boolean value (`)).toBe(true);
+    for (const word of ['true', '1', 'yes', 'on', 'false', '0', 'no', 'off']) {
+      // Setting one of them may break another rule (auth on needs a token), but never the boolean one.
+      expect(problemsIfAny({ [name]: word.toUpperCase() }).filter((text) => text.includes('boolean')), word).toEqual([]);
+      expect(problem).toMatch(new RegExp(`[ (]${word}[,) ]`));
+    }
   });
 
   it.each(['abc', '80.5', '8e3', '0x1f', ' '])('rejects integer text %j', (text) => {
@@ -216,7 +237,7 @@ describe('loadServeConfig validation', () => {
     expect(problemsOf({ port: 0 })).toEqual(['OMNICOREAGENT_SERVE_PORT must be between 1 and 65535, got 0']);
     expect(problemsOf({ workers: 2 })[0]).toMatch(/^OMNICOREAGENT_SERVE_WORKERS must be 1 for direct OmniServe\. Got 2\./);
     expect(problemsOf({ port: '8000' })).toEqual(['OMNICOREAGENT_SERVE_PORT must be an integer, got "8000"']);
-    expect(problemsOf({ enableDocs: 'yes' })).toEqual(['OMNICOREAGENT_SERVE_ENABLE_DOCS must be a boolean value, got "yes"']);
+    expect(problemsOf({ enableDocs: 'yes' })).toEqual(['OMNICOREAGENT_SERVE_ENABLE_DOCS must be a boolean value (true or false), got "yes"']);
     expect(problemsOf({ runAdmissionWaitSeconds: Number.NaN })).toEqual([
       'OMNICOREAGENT_SERVE_RUN_ADMISSION_WAIT must be a number, got NaN',
     ]);
