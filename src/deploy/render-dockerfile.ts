@@ -15,15 +15,21 @@ export interface DockerfileOptions {
   readonly selfPackage?: boolean;
 }
 
-/** Quotes a value for a Dockerfile `ENV` line: backslashes and double quotes escaped, wrapped in double quotes. */
+/**
+ * Quotes a value for a Dockerfile `ENV` line. Docker substitutes `$NAME` inside double quotes, so `$` is escaped
+ * along with the backslash and the quote, the only three a backslash escapes there.
+ */
 export function quoteEnvValue(value: string): string {
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  return `"${value.replace(/[\\"$]/g, (ch) => `\\${ch}`)}"`;
 }
 
-// Runs inside the container: no curl in a slim image, but node is there. Mirrors the server's prefix rules.
+// Runs inside the container: no curl in a slim image, but node is there. It reads the two variables as src/config
+// does (an empty value is unset; trimmed; `+8000` and ` 8000` are 8000; repeated slashes collapsed, one trailing
+// slash dropped, a leading one added), or a healthy server that was given ` 8000` or `//api` would be killed.
 const HEALTHCHECK_SCRIPT = [
-  "const port = process.env.OMNICOREAGENT_SERVE_PORT || '8000';",
-  "let prefix = (process.env.OMNICOREAGENT_SERVE_API_PREFIX || '').trim().replace(/\\/+$/, '');",
+  'const env = process.env;',
+  "const port = Number((env.OMNICOREAGENT_SERVE_PORT || '8000').trim());",
+  "let prefix = (env.OMNICOREAGENT_SERVE_API_PREFIX || '').trim().replace(/\\/+/g, '/').replace(/\\/$/, '');",
   "if (prefix && !prefix.startsWith('/')) prefix = '/' + prefix;",
   "fetch('http://127.0.0.1:' + port + prefix + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1));",
 ].join(' ');
@@ -39,6 +45,9 @@ export function renderDockerfile(options: DockerfileOptions): string {
     '    OMNICOREAGENT_WORKSPACE_DIR=/tmp/workspace',
     'WORKDIR /app',
     'RUN groupadd --gid 10001 appuser && useradd --uid 10001 --gid appuser --create-home --shell /usr/sbin/nologin appuser',
+    // WORKDIR made /app as root, and whether COPY --chown changes an existing directory depends on the builder; the
+    // server writes under its working directory (.omnicoreagent/ for a SQLite store), so the user must own it.
+    'RUN mkdir -p /app && chown appuser:appuser /app',
     '# Dependencies first, from the lockfile and without dev dependencies, so code changes reuse this layer.',
     'COPY --chown=appuser:appuser package.json package-lock.json ./',
     'RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force',
@@ -50,9 +59,4 @@ export function renderDockerfile(options: DockerfileOptions): string {
     `CMD ["sh", "-c", "exec ${options.selfPackage === true ? 'node bin/omniserve.js' : 'node_modules/.bin/omniserve'} run --agent \\"$AGENT_PATH\\""]`,
   ];
   return `${lines.join('\n')}\n`;
-}
-
-/** Written only when the project has none: keeps secrets, local state and host-built modules out of the image. */
-export function renderDockerignore(): string {
-  return ['node_modules', '.git', '.env', '.env.*', '*.log', '.omnicoreagent', 'workspace', 'Dockerfile', '.dockerignore', ''].join('\n');
 }

@@ -4,15 +4,18 @@
  * `CMD`/`ENTRYPOINT` and `HEALTHCHECK` from the text, and runs that exact command with that environment in a
  * directory laid out like the image's `/app` (the build context after `npm ci`: the agent file, and
  * `node_modules` holding `omnicoreagent` with its `.bin/omniserve` link). A deployment adds its secrets and port:
- * the model's URL and key (a ScriptedOpenAIServer in this process) and `OMNICOREAGENT_SERVE_PORT`.
+ * the model's URL and key (a ScriptedOpenAIServer in this process) and `OMNICOREAGENT_SERVE_PORT`. The server writes
+ * under its working directory (`.omnicoreagent/` for a SQLite store), so the test also reads from the Dockerfile who
+ * owns WORKDIR when CMD runs and, when it may switch users (as root), runs the command as the image's user there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptedOpenAIServer } from '../../src/testing/scripted-openai-server.ts';
-import { freePort, postJson, REPO_ROOT, runCli } from './spawn-cli.ts';
+import { postJson, REPO_ROOT, runCli } from './spawn-cli.ts';
 
 const AGENT_FILE = 'cookbook/omniserve/cli_agent.ts';
 
@@ -25,6 +28,9 @@ interface DockerfileFacts {
   /** ENTRYPOINT followed by CMD, both in exec form: the argv the container starts with. */
   readonly start: readonly string[];
   readonly healthcheck: readonly string[];
+  /** The user CMD runs as, and the owner WORKDIR has by then, as uid:gid. */
+  readonly runtimeUser: string;
+  readonly workdirOwner: string;
 }
 
 /** Instructions with their arguments; comment lines dropped and `\` continuations joined, as Docker reads them. */
@@ -66,20 +72,65 @@ function execForm(keyword: string, args: string): string[] {
   return argv;
 }
 
+/**
+ * Ownership as the instructions leave it: WORKDIR creates a missing directory as root, `chown` in a RUN changes it,
+ * and `COPY --chown` is taken not to change an existing destination directory, since that depends on the builder.
+ */
+class Owners {
+  readonly #uids = new Map([['root', '0']]);
+  readonly #gids = new Map([['root', '0']]);
+  readonly #owners = new Map<string, string>();
+  user = '0:0';
+
+  run(command: string): void {
+    for (const step of command.split(/&&|;/).map((part) => part.trim().split(/\s+/))) {
+      const option = (name: string) => step[step.indexOf(name) + 1];
+      const name = step[step.length - 1]!;
+      if (step[0] === 'groupadd') this.#gids.set(name, option('--gid')!);
+      if (step[0] === 'useradd') {
+        this.#uids.set(name, option('--uid')!);
+        const group = option('--gid');
+        if (group !== undefined) this.#gids.set(name, this.#gids.get(group) ?? group);
+      }
+      if (step[0] === 'mkdir') for (const dir of step.slice(1).filter((arg) => !arg.startsWith('-'))) this.create(dir);
+      if (step[0] === 'chown') {
+        const [owner, ...paths] = step.slice(1).filter((arg) => !arg.startsWith('-'));
+        for (const path of paths) this.#owners.set(path, this.resolve(owner!));
+      }
+    }
+  }
+
+  create(dir: string): void {
+    if (!this.#owners.has(dir)) this.#owners.set(dir, this.user);
+  }
+
+  ownerOf(dir: string): string {
+    return this.#owners.get(dir) ?? '0:0';
+  }
+
+  resolve(spec: string): string {
+    const [user, group] = spec.split(':');
+    return `${this.#uids.get(user!) ?? user}:${group === undefined ? (this.#gids.get(user!) ?? '0') : (this.#gids.get(group) ?? group)}`;
+  }
+}
+
 function readDockerfile(text: string): DockerfileFacts {
   const env: Record<string, string> = {};
+  const owners = new Owners();
   let workdir = '/';
   let entrypoint: string[] = [];
   let cmd: string[] = [];
   let healthcheck: string[] = [];
   for (const { keyword, args } of instructions(text)) {
     if (keyword === 'ENV') for (const [name, value] of envPairs(args)) env[name] = value;
-    else if (keyword === 'WORKDIR') workdir = args;
+    else if (keyword === 'WORKDIR') owners.create((workdir = args));
+    else if (keyword === 'RUN') owners.run(args);
+    else if (keyword === 'USER') owners.user = owners.resolve(args);
     else if (keyword === 'ENTRYPOINT') entrypoint = execForm(keyword, args);
     else if (keyword === 'CMD') cmd = execForm(keyword, args);
     else if (keyword === 'HEALTHCHECK') healthcheck = execForm(keyword, args.slice(args.indexOf(' CMD ') + 5));
   }
-  return { env, workdir, start: [...entrypoint, ...cmd], healthcheck };
+  return { env, workdir, start: [...entrypoint, ...cmd], healthcheck, runtimeUser: owners.user, workdirOwner: owners.ownerOf(workdir) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -102,6 +153,29 @@ function buildContext(): string {
   return context;
 }
 
+interface ImageUser {
+  readonly uid: number;
+  readonly gid: number;
+}
+
+function imageUser(uidGid: string): ImageUser {
+  const [uid, gid] = uidGid.split(':').map(Number);
+  return { uid: uid!, gid: gid! };
+}
+
+/** A free loopback port in 19000-19499, the range these tests may use. */
+async function portInRange(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 19000 + Math.floor(Math.random() * 500);
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer().once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free port in 19000-19499');
+}
+
 /** A process started from an argv, its output collected. */
 class Started {
   readonly child: ChildProcess;
@@ -109,8 +183,8 @@ class Started {
   stdout = '';
   stderr = '';
 
-  constructor(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv) {
-    this.child = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  constructor(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv, user?: ImageUser) {
+    this.child = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], ...user });
     this.child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
     this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
     this.exited = new Promise((resolve, reject) => {
@@ -153,27 +227,54 @@ let model: ScriptedOpenAIServer;
 let server: Started | undefined;
 
 beforeAll(async () => {
-  model = await ScriptedOpenAIServer.start();
+  model = await ScriptedOpenAIServer.start({ port: await portInRange() });
 });
 afterAll(async () => {
   if (server !== undefined && server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
   await model.close();
 });
 
+// Switching a child to the image's uid needs root; elsewhere the WORKDIR owner is still checked from the Dockerfile.
+const canSwitchUser = process.getuid?.() === 0;
+
 describe('the generated image starts, serves and stops', () => {
+  // The port and prefix are spelled as a person might (the server reads ` 19001` as 19001 and `//api` as `/api`):
+  // the HEALTHCHECK must read them the same way, or a healthy container is killed.
   it('runs its CMD with its ENV, answers through the model, passes its HEALTHCHECK and exits 0 on SIGTERM', async () => {
-    await startServeAndStop(buildContext());
+    const context = buildContext();
+    const image = await startServeAndStop(context, { port: (port) => ` ${port} `, prefix: '//api/', servedAt: '/api' });
+    expect(image.workdirOwner, 'WORKDIR belongs to the user CMD runs as, so the server can write under it').toBe(image.runtimeUser);
+    expect(existsSync(join(context, '.omnicoreagent/omniserve.db'))).toBe(true);
+  }, 90_000);
+
+  it.skipIf(!canSwitchUser)("creates .omnicoreagent/ in WORKDIR as the image's user, with /app owned as the Dockerfile leaves it", async () => {
+    const context = buildContext();
+    const image = await startServeAndStop(context, { port: (port) => `+${port}`, prefix: 'api', servedAt: '/api', asImageUser: true });
+    expect(statSync(join(context, '.omnicoreagent/omniserve.db')).uid).toBe(imageUser(image.runtimeUser).uid);
   }, 90_000);
 
   // A clone of this repository as the build context (to deploy a cookbook agent): npm does not link a package's own
   // bin into its node_modules/.bin, so the image must start the server another way.
   it('does the same when the build context is this package itself', async () => {
     expect(existsSync(join(REPO_ROOT, '.dockerignore')), 'the repository ships a .dockerignore, so generating writes nothing here').toBe(true);
-    await startServeAndStop(REPO_ROOT);
+    await startServeAndStop(REPO_ROOT, { port: (port) => `+${port}`, prefix: '', servedAt: '' });
   }, 90_000);
 });
 
-async function startServeAndStop(context: string): Promise<void> {
+interface StartOptions {
+  /** How the deployment spells the port it routes to. */
+  readonly port: (port: number) => string;
+  readonly prefix: string;
+  /** Where the server then puts the API, from its documented normalisation. */
+  readonly servedAt: string;
+  /**
+   * Lay out /app with the owners the Dockerfile gives it, run as its USER, and keep the task store in SQLite
+   * under the working directory. Without it, the store stays in memory (this repository's root is shared).
+   */
+  readonly asImageUser?: boolean;
+}
+
+async function startServeAndStop(context: string, options: StartOptions): Promise<DockerfileFacts> {
   const seenBefore = model.requests.length;
   const out = mkdtempSync(join(tmpdir(), 'omniserve-dockerfile-'));
   const generated = await runCli(['generate-dockerfile', '--file', AGENT_FILE, '--output-dir', out], { cwd: context });
@@ -185,25 +286,39 @@ async function startServeAndStop(context: string): Promise<void> {
   // Inside the image, WORKDIR is the build context: map its paths here. The workspace gets a fresh directory.
   const inImage = `${image.workdir.replace(/\/$/, '')}/`;
   const local = (value: string) => (value.startsWith(inImage) ? join(context, value.slice(inImage.length)) : value);
-  const port = await freePort();
+  const port = await portInRange();
+  const home = mkdtempSync(join(tmpdir(), 'omniserve-home-'));
+  const workspace = mkdtempSync(join(tmpdir(), 'omniserve-workspace-'));
+  const user = options.asImageUser === true ? imageUser(image.runtimeUser) : undefined;
+  if (user !== undefined) {
+    const owner = imageUser(image.workdirOwner);
+    chownSync(context, owner.uid, owner.gid);
+    // The image's user owns its home and /tmp/workspace; the copied files stay readable by everyone.
+    for (const dir of [home, workspace]) chownSync(dir, user.uid, user.gid);
+    chmodSync(context, 0o755);
+  }
   const env: NodeJS.ProcessEnv = {
     // A node image's PATH, with this node first; node_modules/.bin as a project's npm scripts would see it.
     PATH: [join(context, 'node_modules/.bin'), dirname(process.execPath), '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'].join(':'),
-    HOME: mkdtempSync(join(tmpdir(), 'omniserve-home-')),
+    HOME: home,
     ...Object.fromEntries(Object.entries(image.env).map(([name, value]) => [name, local(value)])),
-    OMNICOREAGENT_WORKSPACE_DIR: mkdtempSync(join(tmpdir(), 'omniserve-workspace-')),
-    // What the deployment injects: secrets from its secret manager, and the port it routes to.
+    OMNICOREAGENT_WORKSPACE_DIR: workspace,
+    // What the deployment injects: secrets from its secret manager, the port it routes to and the API prefix.
     LLM_BASE_URL: model.baseUrl,
     LLM_API_KEY: 'injected-secret-key',
-    OMNICOREAGENT_SERVE_PORT: String(port),
+    OMNICOREAGENT_SERVE_PORT: options.port(port),
+    OMNICOREAGENT_SERVE_API_PREFIX: options.prefix,
+    ...(context === REPO_ROOT ? {} : { OMNICOREAGENT_BACKGROUND_TASK_STORE: 'sql' }),
+    // Loopback only here; the image binds the default 0.0.0.0 so the platform can reach it.
+    OMNICOREAGENT_SERVE_HOST: '127.0.0.1',
   };
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const baseUrl = `http://127.0.0.1:${port}${options.servedAt}`;
 
-  server = new Started(image.start, context, env);
+  server = new Started(image.start, context, env, user);
   await waitUntilReady(server, baseUrl);
 
-  const health = new Started(image.healthcheck, context, env);
-  expect((await within(health.exited, 15_000, () => `HEALTHCHECK hung\n${health.output}`)).code).toBe(0);
+  const health = new Started(image.healthcheck, context, env, user);
+  expect((await within(health.exited, 15_000, () => `HEALTHCHECK hung\n${health.output}`)).code, health.output).toBe(0);
 
   model.enqueue(
     { toolCalls: [{ id: 'call_km', name: 'convert_units', arguments: { value: 5, from: 'km', to: 'mi' } }] },
@@ -223,6 +338,7 @@ async function startServeAndStop(context: string): Promise<void> {
   expect(server.stderr).toContain('Received SIGTERM');
   expect(exit).toEqual({ code: 0, signal: null });
 
-  const after = new Started(image.healthcheck, context, env);
+  const after = new Started(image.healthcheck, context, env, user);
   expect((await within(after.exited, 15_000, () => `HEALTHCHECK hung\n${after.output}`)).code).toBe(1);
+  return image;
 }

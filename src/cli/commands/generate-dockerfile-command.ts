@@ -1,8 +1,43 @@
-import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { renderDockerfile, renderDockerignore } from '../../deploy/render-dockerfile.ts';
+import { inspectProjectManifest } from '../../deploy/inspect-project-manifest.ts';
+import { pathInside } from '../../deploy/path-inside.ts';
+import { renderDockerfile } from '../../deploy/render-dockerfile.ts';
+import { missingDockerignoreEntries, renderDockerignore } from '../../deploy/render-dockerignore.ts';
 import { CliError } from '../cli-error.ts';
+
+// The rule and words of loadAgentFile (src/cli/load-agent-file.ts), which `run --agent "$AGENT_PATH"` applies when
+// the container starts: a file it refuses would make the container crash-loop. A test holds the two messages equal.
+const AGENT_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
+
+function checkServable(agentFile: string): void {
+  if (!AGENT_EXTENSIONS.some((ext) => agentFile.endsWith(ext)) || !statSync(agentFile).isFile()) {
+    throw new CliError(`Error loading agent file: ${agentFile} is not a .ts, .mts, .js or .mjs file`, 2);
+  }
+}
+
+/** Creates the output directory, turning the EEXIST/ENOTDIR of a file in the way into a line that names it. */
+function prepareOutputDir(outputDir: string): void {
+  const flag = "Invalid value for '--output-dir' / '-o'";
+  let blocker = outputDir;
+  while (!existsSync(blocker) && dirname(blocker) !== blocker) blocker = dirname(blocker);
+  if (!statSync(blocker).isDirectory()) {
+    const where = blocker === outputDir ? '' : `cannot create ${outputDir}: `;
+    throw new CliError(`${flag}: ${where}${blocker} is a file, not a directory`, 2);
+  }
+  try {
+    mkdirSync(outputDir, { recursive: true });
+  } catch (error) {
+    throw new CliError(`${flag}: cannot create ${outputDir}: ${error instanceof Error ? error.message : String(error)}`, 2);
+  }
+  const dockerfile = join(outputDir, 'Dockerfile');
+  if (existsSync(dockerfile) && !statSync(dockerfile).isFile()) throw new CliError(`${flag}: ${dockerfile} exists and is not a file`, 2);
+}
+
+function readIfPresent(path: string): string | undefined {
+  return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+}
 
 export function registerGenerateDockerfileCommand(program: Command): void {
   program
@@ -15,29 +50,36 @@ export function registerGenerateDockerfileCommand(program: Command): void {
       if (!flags.file) throw new CliError('Please specify agent file with --file');
       if (!existsSync(flags.file)) throw new CliError(`Invalid value for '--file' / '-f': Path '${flags.file}' does not exist.`, 2);
       const context = realpathSync(process.cwd());
+      // AGENT_PATH is built from the resolved file, so that is the path `run` checks in the container.
       const agentFile = realpathSync(resolve(flags.file));
-      const inside = relative(context, agentFile);
-      if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
-        throw new CliError('Agent file must be inside the current Docker build context');
+      checkServable(agentFile);
+      const inside = pathInside(context, agentFile);
+      if (inside === undefined) {
+        throw new CliError(`Agent file must be inside the current Docker build context: ${agentFile} is not inside ${context}`);
       }
-      const agentPath = `/app/${inside.split(sep).join('/')}`;
+      const agentPath = `/app/${inside}`;
       const outputDir = resolve(flags.outputDir);
-      mkdirSync(outputDir, { recursive: true });
-      const dockerfile = join(outputDir, 'Dockerfile');
-      writeFileSync(dockerfile, renderDockerfile({ agentPath, selfPackage: isThisPackage(context) }), 'utf8');
-      const dockerignore = join(context, '.dockerignore');
-      const wroteIgnore = !existsSync(dockerignore);
-      if (wroteIgnore) writeFileSync(dockerignore, renderDockerignore(), 'utf8');
+      prepareOutputDir(outputDir);
 
-      const shown = relative(context, dockerfile);
-      const build =
-        shown === 'Dockerfile'
-          ? 'docker build -t omnicoreagent-serve .'
-          : `docker build -f ${shown.startsWith('..') ? dockerfile : shown.split(sep).join('/')} -t omnicoreagent-serve .`;
+      const project = inspectProjectManifest(readIfPresent(join(context, 'package.json')));
+      const dockerfile = join(outputDir, 'Dockerfile');
+      const replaced = existsSync(dockerfile);
+      writeFileSync(dockerfile, renderDockerfile({ agentPath, selfPackage: project.selfPackage }), 'utf8');
+      const dockerignore = join(context, '.dockerignore');
+      const existingIgnore = readIfPresent(dockerignore);
+      if (existingIgnore === undefined) writeFileSync(dockerignore, renderDockerignore(), 'utf8');
+      const lacking = existingIgnore === undefined ? [] : missingDockerignoreEntries(existingIgnore);
+
+      const shown = pathInside(context, dockerfile);
+      const build = shown === 'Dockerfile' ? 'docker build -t omnicoreagent-serve .' : `docker build -f ${shown ?? dockerfile} -t omnicoreagent-serve .`;
       const out = [
-        `Dockerfile written to ${dockerfile}`,
-        ...(wroteIgnore ? [`.dockerignore written to ${dockerignore}`] : []),
+        `Dockerfile written to ${dockerfile}${replaced ? ' (replaced existing Dockerfile)' : ''}`,
+        ...(existingIgnore === undefined ? [`.dockerignore written to ${dockerignore}`] : []),
         `Agent path inside image: ${agentPath}`,
+        ...(lacking.length === 0
+          ? []
+          : [`Warning: the existing .dockerignore (kept) lacks ${lacking.join(', ')}: without them, secrets, host-built modules or local state are copied into the image.`]),
+        ...(project.warning === undefined ? [] : [project.warning]),
         ...(existsSync(join(context, 'package-lock.json'))
           ? []
           : ['Warning: no package-lock.json here; run "npm install" first, the image installs from the lockfile.']),
@@ -57,14 +99,4 @@ export function registerGenerateDockerfileCommand(program: Command): void {
       ];
       process.stdout.write(`${out.join('\n')}\n`);
     });
-}
-
-/** True when the build context is this package's own source rather than a project that depends on it. */
-function isThisPackage(context: string): boolean {
-  try {
-    const manifest = JSON.parse(readFileSync(join(context, 'package.json'), 'utf8')) as { name?: unknown };
-    return manifest.name === 'omnicoreagent';
-  } catch {
-    return false;
-  }
 }
