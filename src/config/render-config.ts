@@ -1,6 +1,5 @@
 import { SERVE_ENV_VARS, type EnvVarDefault, type ServeConfigField } from './env-vars.ts';
 import { LLM_ENVIRONMENT_VARIABLES } from './llm-environment.ts';
-import type { OmniServeConfig } from './serve-config.ts';
 import {
   DEFAULT_MONGO_COLLECTION_PREFIX,
   DEFAULT_REDIS_PREFIX,
@@ -8,8 +7,12 @@ import {
   DEFAULT_TASK_STORE_CONNECT_TIMEOUT_SECONDS,
   resolveTaskStoreConfig,
 } from './task-store-config.ts';
-import { redactUserInfo, resolveWorkspaceConfig, type RemoteWorkspaceConfig } from './workspace-config.ts';
+import { maskToken, maskUrlSecrets } from './mask-secrets.ts';
+import type { OmniServeConfig } from './serve-config.ts';
+import { resolveWorkspaceConfig, type RemoteWorkspaceConfig } from './workspace-config.ts';
 import { readWorkspaceEnvironment, WORKSPACE_ENVIRONMENT_VARIABLES, type WorkspaceEnvironment } from './workspace-environment.ts';
+
+export { maskToken } from './mask-secrets.ts';
 
 /**
  * The text of `omniserve config --env-example`: a shell snippet a user copies from. Only the LLM key is active;
@@ -94,17 +97,6 @@ export function renderConfigShow(config: OmniServeConfig, workspaceEnv: Workspac
   return `${lines.join('\n')}\n`;
 }
 
-/** How many trailing characters a long secret keeps, so a user can tell which one is configured. */
-const SECRET_TAIL = 4;
-/** Below this length even the tail would give away too large a share of the secret. */
-const SECRET_MIN_LENGTH_FOR_TAIL = 16;
-
-/** The one masking rule for every secret shown: `****` plus the last 4 characters of a long one, else `****` alone. */
-export function maskToken(token: string | null): string {
-  if (token === null) return 'null';
-  return token.length >= SECRET_MIN_LENGTH_FOR_TAIL ? `****${token.slice(-SECRET_TAIL)}` : '****';
-}
-
 type Lines = readonly [ServeConfigField, readonly string[]];
 
 const STORE_URL = 'OMNICOREAGENT_BACKGROUND_TASK_STORE_URL';
@@ -174,7 +166,7 @@ function bucketLines(workspace: RemoteWorkspaceConfig): string[] {
   return [
     `  workspace_bucket: ${workspace.bucket}`,
     `  workspace_region: ${workspace.region}`,
-    `  workspace_endpoint: ${workspace.endpoint === null ? 'AWS S3' : redactUserInfo(workspace.endpoint)}`,
+    `  workspace_endpoint: ${workspace.endpoint === null ? 'AWS S3' : maskUrlSecrets(workspace.endpoint)}`,
     `  workspace_credentials: ${keys}`,
   ];
 }
@@ -205,24 +197,6 @@ function showValue(value: unknown): string {
     return JSON.stringify(value, (_key, inner: unknown) => (typeof inner === 'string' ? maskUrlSecrets(inner) : inner));
   }
   return JSON.stringify(value) ?? String(value);
-}
-
-const URL_AUTHORITY = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)/i;
-/** Query parameters that drivers accept credentials in (`?password=`, `?authToken=`, `?sslkey=`...). */
-const SECRET_QUERY_PARAM = /([?&][^=&#]*(?:pass|pwd|secret|token|key)[^=&#]*=)([^&#]*)/gi;
-
-/**
- * Store URLs often carry a password (`redis://:secret@host`, `?password=`); the rest of the URL is what a reader
- * needs. The user info ends at the last `@` of the authority, since a password may itself hold an `@`.
- */
-function maskUrlSecrets(text: string): string {
-  const masked = text.replace(URL_AUTHORITY, (whole, scheme: string, authority: string) => {
-    const at = authority.lastIndexOf('@');
-    const colon = authority.indexOf(':');
-    if (at < 0 || colon < 0 || colon > at) return whole;
-    return `${scheme}${authority.slice(0, colon)}:${maskToken(authority.slice(colon + 1, at))}${authority.slice(at)}`;
-  });
-  return masked.replace(SECRET_QUERY_PARAM, (_whole, key: string, value: string) => `${key}${maskToken(value)}`);
 }
 
 function snakeCase(field: string): string {

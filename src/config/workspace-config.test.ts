@@ -69,8 +69,56 @@ describe('workspace configuration (spec 10)', () => {
       'AWS_ACCESS_KEY_ID is required when AWS_SECRET_ACCESS_KEY is set: set both, or neither to use the AWS SDK default credential chain',
     ]);
     expect(problems.join('\n')).not.toContain(SECRET);
-    expect(problemsOf({ OMNICOREAGENT_WORKSPACE_BACKEND: 's3', AWS_S3_BUCKET: 'run-files', AWS_ENDPOINT_URL: 'https://user:pw@host' })).toEqual([]);
-    expect(problemsOf({ OMNICOREAGENT_WORKSPACE_BACKEND: 's3', AWS_S3_BUCKET: 'run-files', AWS_ENDPOINT_URL: 'ftp://user:pw@host' })[0]).toContain('"ftp://****@host"');
+    expect(endpointProblems('ftp://user:a-long-password-0123@host')[0]).toContain('"ftp://user:****0123@host"');
+  });
+
+  const endpointProblems = (endpoint: string) => problemsOf({ OMNICOREAGENT_WORKSPACE_BACKEND: 's3', AWS_S3_BUCKET: 'run-files', AWS_ENDPOINT_URL: endpoint });
+
+  it('takes an endpoint of scheme, host, port and an optional path (some S3-compatible servers sit under one)', () => {
+    for (const endpoint of ['http://127.0.0.1:9000', 'https://s3.example.com', 'https://gw.example.com/s3', 'http://[::1]:9000/', 'https://gw.example.com/s3/']) {
+      expect(endpointProblems(endpoint), endpoint).toEqual([]);
+    }
+  });
+
+  it.each([
+    [
+      'http://127.0.0.1:18030/?token=S1-secret-token-value', '"http://127.0.0.1:18030/?token=****alue"',
+      'a query ("?..."): S3 requests carry their own signed query string, so this one would be dropped or break the signature',
+    ],
+    ['http://127.0.0.1:18030/#frag', '"http://127.0.0.1:18030/#frag"', 'a fragment ("#..."), which is never sent to a server'],
+    [
+      'https://app:a-long-password-0123@minio:9000', '"https://app:****0123@minio:9000"',
+      'user info ("user:password@"): requests are signed with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, so set the keys there',
+    ],
+  ])('refuses the endpoint %j, showing it masked and saying why', (endpoint, shown, why) => {
+    const problems = endpointProblems(endpoint);
+    expect(problems).toEqual([
+      `AWS_ENDPOINT_URL must be scheme://host[:port] with at most a path (such as http://localhost:9000), got ${shown}: it has ${why}`,
+    ]);
+    expect(problems[0]).not.toMatch(/S1-secret|a-long-password/);
+  });
+
+  it.each(['eu-west-1', 'us-gov-west-1', 'cn-north-1', 'ap-southeast-5'])('takes the AWS region %j', (region) => {
+    expect(problemsOf({ OMNICOREAGENT_WORKSPACE_BACKEND: 's3', AWS_S3_BUCKET: 'run-files', AWS_REGION: region })).toEqual([]);
+  });
+
+  it.each(['bad region!', 'EU-WEST-1', 'eu_west_1', 'eu-west-1.', '-eu-west-1', `a${'-b'.repeat(40)}`])('refuses the AWS region %j', (region) => {
+    expect(problemsOf({ OMNICOREAGENT_WORKSPACE_BACKEND: 's3', AWS_S3_BUCKET: 'run-files', AWS_REGION: region })).toEqual([
+      `AWS_REGION must be an AWS region name such as eu-west-1 (lowercase letters and digits in groups joined by "-", at most 63 ` +
+        `characters), got ${JSON.stringify(region)}`,
+    ]);
+  });
+
+  it("takes an S3-compatible server's own region names with AWS_ENDPOINT_URL, but not spaces or punctuation", () => {
+    const compatible = (region: string) =>
+      problemsOf({ OMNICOREAGENT_WORKSPACE_BACKEND: 's3', AWS_S3_BUCKET: 'run-files', AWS_ENDPOINT_URL: 'http://minio:9000', AWS_REGION: region });
+    for (const region of ['us-east-1', 'garage', 'fr-par', 'US_WEST', 'zone1']) expect(compatible(region), region).toEqual([]);
+    for (const region of ['bad region!', 'eu/west', 'a.b', '_x', 'x'.repeat(64)]) {
+      expect(compatible(region), region).toEqual([
+        'AWS_REGION must be a region name such as eu-west-1, or the one the S3-compatible server at AWS_ENDPOINT_URL expects ' +
+          `(letters, digits, "-" and "_", starting with a letter or digit, at most 63 characters), got ${JSON.stringify(region)}`,
+      ]);
+    }
   });
 
   it('lists every missing r2 variable at once, and a malformed account id', () => {
@@ -113,7 +161,7 @@ describe('workspace configuration (spec 10)', () => {
     );
   });
 
-  it('takes a prefix of safe names, with its outer slashes removed, or none', () => {
+  it('takes a prefix of safe names, with its outer slashes removed, or none: "/" puts the files at the bucket root', () => {
     for (const [prefix, resolved] of [['/team/runs/', 'team/runs'], ['', ''], ['/', ''], ['équipe 1/runs.v2', 'équipe 1/runs.v2']] as const) {
       expect(resolveWorkspaceConfig(settings('s3', prefix), { AWS_S3_BUCKET: 'run-files' })).toMatchObject({ prefix: resolved });
     }
@@ -128,15 +176,24 @@ describe('workspace configuration (spec 10)', () => {
     ['bucket.', 'it starts or ends with "." or "-"'],
     ['my..bucket', 'it has ".."'],
     ['192.168.5.4', 'it is an IP address'],
+    ['xn--abc', 'it starts with "xn--", which AWS reserves'],
+    ['sthree-abc', 'it starts with "sthree-", which AWS reserves'],
+    ['amzn-s3-demo-runs', 'it starts with "amzn-s3-demo-", which AWS reserves'],
+    ['abc-s3alias', 'it ends with "-s3alias", which AWS reserves'],
+    ['abc--ol-s3', 'it ends with "--ol-s3", which AWS reserves'],
+    ['abc.mrap', 'it ends with ".mrap", which AWS reserves'],
+    ['abc--x-s3', 'it ends with "--x-s3", which AWS reserves'],
+    ['abc--table-s3', 'it ends with "--table-s3", which AWS reserves'],
   ])('refuses the S3 bucket name %j (%s)', (bucket, reason) => {
     expect(problemsOf({ OMNICOREAGENT_WORKSPACE_BACKEND: 's3', AWS_S3_BUCKET: bucket })).toEqual([
       'AWS_S3_BUCKET must be an S3 bucket name: 3-63 characters, lowercase letters, digits, "." and "-", starting and ending ' +
-        `with a letter or digit, no "..", not an IP address; got ${JSON.stringify(bucket)}: ${reason}`,
+        'with a letter or digit, no "..", not an IP address, not starting with xn--, sthree- or amzn-s3-demo-, not ending ' +
+        `with -s3alias, --ol-s3, .mrap, --x-s3 or --table-s3; got ${JSON.stringify(bucket)}: ${reason}`,
     ]);
   });
 
   it('takes S3 bucket names that follow the rules, and holds R2 buckets to R2 rules (no dots)', () => {
-    for (const bucket of ['abc', 'a'.repeat(63), 'my.bucket-01', '1-2-3', '192.168.5.4a']) {
+    for (const bucket of ['abc', 'a'.repeat(63), 'my.bucket-01', '1-2-3', '192.168.5.4a', 'xn-abc', 'abc-s3', 'mrap.abc', 'runs-s3alias-2']) {
       expect(problemsOf({ OMNICOREAGENT_WORKSPACE_BACKEND: 's3', AWS_S3_BUCKET: bucket }), bucket).toEqual([]);
     }
     const r2 = (bucket: string) =>

@@ -1,5 +1,6 @@
 import { ConfigError } from '../core/errors.ts';
 import { describeValue } from './describe-value.ts';
+import { maskUrlSecrets } from './mask-secrets.ts';
 import type { WorkspaceEnvironment } from './workspace-environment.ts';
 
 export interface LocalWorkspaceConfig {
@@ -51,9 +52,17 @@ const MAX_PREFIX_NAME_BYTES = 255;
 const PREFIX_RULE =
   'a key prefix of "/"-separated names (any printable characters but "\\"; no empty, "." or ".." names; no drive letter ' +
   `such as "C:"; each name at most ${MAX_PREFIX_NAME_BYTES} bytes)`;
+/** Names AWS keeps for its own features (access point aliases, Object Lambda, Multi-Region, directory and table buckets...). */
+const RESERVED_S3_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'] as const;
+const RESERVED_S3_SUFFIXES = ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3'] as const;
 const S3_BUCKET_RULE =
   'an S3 bucket name: 3-63 characters, lowercase letters, digits, "." and "-", starting and ending with a letter or ' +
-  'digit, no "..", not an IP address';
+  `digit, no "..", not an IP address, not starting with ${orList(RESERVED_S3_PREFIXES)}, not ending with ${orList(RESERVED_S3_SUFFIXES)}`;
+/** AWS's own form (`eu-west-1`, `us-gov-west-1`); without an endpoint the region also becomes part of a host name. */
+const AWS_REGION_FORM = /^(?=.{1,63}$)[a-z0-9]+(-[a-z0-9]+)*$/;
+/** S3-compatible servers name their regions freely (`garage`, `US_WEST`), but never with spaces or punctuation. */
+const COMPATIBLE_REGION_FORM = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+const ENDPOINT_RULE = 'scheme://host[:port] with at most a path (such as http://localhost:9000)';
 const R2_BUCKET_RULE = 'an R2 bucket name: 3-63 characters, lowercase letters, digits and "-", starting and ending with a letter or digit';
 
 /**
@@ -104,7 +113,23 @@ function resolveS3(env: WorkspaceEnvironment, prefix: string, problems: string[]
   if (bucket !== undefined && bucketFlaw !== null) problems.push(`AWS_S3_BUCKET must be ${S3_BUCKET_RULE}; got ${describeValue(bucket)}: ${bucketFlaw}`);
   const endpoint = env.AWS_ENDPOINT_URL ?? null;
   if (endpoint !== null && !isHttpUrl(endpoint)) {
-    problems.push(`AWS_ENDPOINT_URL must be an http:// or https:// URL (such as http://localhost:9000), got ${describeValue(redactUserInfo(endpoint))}`);
+    problems.push(`AWS_ENDPOINT_URL must be an http:// or https:// URL (such as http://localhost:9000), got ${describeValue(maskUrlSecrets(endpoint))}`);
+  } else if (endpoint !== null) {
+    const flaw = endpointProblem(endpoint);
+    if (flaw !== null) problems.push(`AWS_ENDPOINT_URL must be ${ENDPOINT_RULE}, got ${describeValue(maskUrlSecrets(endpoint))}: it has ${flaw}`);
+  }
+  const region = env.AWS_REGION;
+  if (region !== undefined && endpoint === null && !AWS_REGION_FORM.test(region)) {
+    problems.push(
+      'AWS_REGION must be an AWS region name such as eu-west-1 (lowercase letters and digits in groups joined by "-", at most 63 ' +
+        `characters), got ${describeValue(region)}`,
+    );
+  }
+  if (region !== undefined && endpoint !== null && !COMPATIBLE_REGION_FORM.test(region)) {
+    problems.push(
+      'AWS_REGION must be a region name such as eu-west-1, or the one the S3-compatible server at AWS_ENDPOINT_URL expects ' +
+        `(letters, digits, "-" and "_", starting with a letter or digit, at most 63 characters), got ${describeValue(region)}`,
+    );
   }
   const keyId = env.AWS_ACCESS_KEY_ID;
   const secret = env.AWS_SECRET_ACCESS_KEY;
@@ -122,7 +147,7 @@ function resolveS3(env: WorkspaceEnvironment, prefix: string, problems: string[]
   return {
     backend: 's3',
     bucket,
-    region: env.AWS_REGION ?? DEFAULT_AWS_REGION,
+    region: region ?? DEFAULT_AWS_REGION,
     endpoint,
     forcePathStyle: endpoint !== null,
     credentials,
@@ -192,7 +217,16 @@ function bucketNameProblem(name: string, dots: boolean): string | null {
   if (!/^[a-z0-9].*[a-z0-9]$/.test(name)) return `it starts or ends with ${dots ? '"." or "-"' : '"-"'}`;
   if (name.includes('..')) return 'it has ".."';
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return 'it is an IP address';
+  if (!dots) return null;
+  const prefix = RESERVED_S3_PREFIXES.find((reserved) => name.startsWith(reserved));
+  if (prefix !== undefined) return `it starts with ${JSON.stringify(prefix)}, which AWS reserves`;
+  const suffix = RESERVED_S3_SUFFIXES.find((reserved) => name.endsWith(reserved));
+  if (suffix !== undefined) return `it ends with ${JSON.stringify(suffix)}, which AWS reserves`;
   return null;
+}
+
+function orList(items: readonly string[]): string {
+  return `${items.slice(0, -1).join(', ')} or ${items.at(-1) ?? ''}`;
 }
 
 function isHttpUrl(text: string): boolean {
@@ -204,7 +238,22 @@ function isHttpUrl(text: string): boolean {
   }
 }
 
-/** An endpoint is not a secret, but someone may have pasted `user:password@` into it. */
-export function redactUserInfo(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1****@');
+/**
+ * What an http(s) endpoint has besides scheme, host, port and path, or null. A path is allowed: some S3-compatible
+ * gateways serve under one. The raw text is searched too, since the URL parser drops a bare `?` or `#`.
+ */
+function endpointProblem(endpoint: string): string | null {
+  const url = new URL(endpoint);
+  const afterAuthority = endpoint.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '');
+  if (url.username !== '' || url.password !== '') {
+    return 'user info ("user:password@"): requests are signed with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, so set the keys there';
+  }
+  if (url.search !== '' || /^[^#]*\?/.test(afterAuthority)) {
+    return 'a query ("?..."): S3 requests carry their own signed query string, so this one would be dropped or break the signature';
+  }
+  if (url.hash !== '' || afterAuthority.includes('#')) return 'a fragment ("#..."), which is never sent to a server';
+  return null;
 }
+
+/** The endpoint as shown to people; the masking of every other URL the server shows (see `mask-secrets.ts`). */
+export const redactUserInfo: (url: string) => string = maskUrlSecrets;

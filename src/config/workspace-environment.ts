@@ -8,9 +8,9 @@ export interface WorkspaceEnvironmentVariable {
 
 export const WORKSPACE_ENVIRONMENT_VARIABLES = [
   { name: 'AWS_S3_BUCKET', backend: 's3',
-    meaning: 'Bucket of the s3 workspace; required when OMNICOREAGENT_WORKSPACE_BACKEND=s3. 3-63 characters: a-z, 0-9, ".", "-".' },
+    meaning: 'Bucket of the s3 workspace; required when OMNICOREAGENT_WORKSPACE_BACKEND=s3. 3-63 characters: a-z, 0-9, ".", "-"; no AWS-reserved prefix or suffix.' },
   { name: 'AWS_REGION', backend: 's3',
-    meaning: 'Region of the bucket; us-east-1 when unset (a bucket elsewhere is still found, at the cost of a redirect).' },
+    meaning: 'Region of the bucket, such as eu-west-1; us-east-1 when unset (a bucket elsewhere is still found, at the cost of a redirect).' },
   { name: 'AWS_ACCESS_KEY_ID', backend: 's3',
     meaning: 'Access key for the s3 workspace, set together with AWS_SECRET_ACCESS_KEY; with neither, the AWS SDK default credential chain is used.' },
   { name: 'AWS_SECRET_ACCESS_KEY', backend: 's3',
@@ -18,7 +18,7 @@ export const WORKSPACE_ENVIRONMENT_VARIABLES = [
   { name: 'AWS_SESSION_TOKEN', backend: 's3',
     meaning: 'Session token of temporary credentials, sent with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.' },
   { name: 'AWS_ENDPOINT_URL', backend: 's3',
-    meaning: 'Endpoint of an S3-compatible server (MinIO, Ceph, LocalStack...); http:// or https://. Buckets are then addressed path-style.' },
+    meaning: 'Endpoint of an S3-compatible server (MinIO, Ceph, LocalStack...): http(s)://host[:port][/path], no query. Buckets are then addressed path-style.' },
   { name: 'R2_BUCKET_NAME', backend: 'r2',
     meaning: 'Bucket of the r2 workspace; required when OMNICOREAGENT_WORKSPACE_BACKEND=r2. 3-63 characters: a-z, 0-9, "-".' },
   { name: 'R2_ACCOUNT_ID', backend: 'r2',
