@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../core/errors.ts';
-import { ENV_VAR_TYPES, SERVE_ENV_VARS, type ServeEnvVar } from './env-vars.ts';
+import { ENV_VAR_TYPES, SERVE_ENV_VARS, shownDefault, type ServeEnvVar } from './env-vars.ts';
+import { renderConfigShow } from './render-config.ts';
 import { loadServeConfig } from './serve-config.ts';
 
 /** Text that differs from the default (and may be invalid): either way the variable must visibly take effect. */
@@ -38,6 +39,30 @@ describe('SERVE_ENV_VARS', () => {
     const config = loadServeConfig({}, {});
     expect(Object.keys(config)).toEqual(SERVE_ENV_VARS.map((spec) => spec.field));
     for (const spec of SERVE_ENV_VARS) expect(config[spec.field], spec.name).toEqual(spec.default);
+  });
+
+  it('names the effective default of every null default the server fills in, one value whatever the store', () => {
+    // What `config --show` prints as "<value> (default)" under every durable store is a default in all but name:
+    // the docs must show it rather than "none" (they are checked against `effectiveDefault`).
+    const stores = [
+      { OMNICOREAGENT_BACKGROUND_TASK_STORE: 'sql' },
+      { OMNICOREAGENT_BACKGROUND_TASK_STORE: 'redis', OMNICOREAGENT_BACKGROUND_TASK_STORE_URL: 'redis://127.0.0.1:6379/0' },
+      { OMNICOREAGENT_BACKGROUND_TASK_STORE: 'mongodb', OMNICOREAGENT_BACKGROUND_TASK_STORE_URI: 'mongodb://127.0.0.1:27017' },
+    ];
+    const shown = stores.map((env) => new Map(
+      renderConfigShow(loadServeConfig({}, env), {}).split('\n').flatMap((line) => {
+        const match = /^ {2}(\w+): (.*) \(default\)$/.exec(line);
+        return match === null ? [] : [[match[1], match[2]] as const];
+      }),
+    ));
+    const filled = SERVE_ENV_VARS.filter((spec) => spec.default === null).flatMap((spec) => {
+      const key = spec.field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+      const values = new Set(shown.map((lines) => lines.get(key)));
+      const [value] = values;
+      return values.size === 1 && value !== undefined ? [[spec, value] as const] : [];
+    });
+    expect(filled.map(([spec]) => spec.name)).toContain('OMNICOREAGENT_BACKGROUND_TASK_STORE_CONNECT_TIMEOUT');
+    for (const [spec, value] of filled) expect(String(shownDefault(spec)), spec.name).toBe(value);
   });
 
   it.each(SERVE_ENV_VARS.map((spec) => [spec.name, spec] as const))('%s is read by loadServeConfig', (_name, spec) => {

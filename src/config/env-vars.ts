@@ -4,6 +4,8 @@
  * cannot exist in one place and be missing from another.
  */
 
+import { DEFAULT_TASK_STORE_CONNECT_TIMEOUT_SECONDS } from './task-store-config.ts';
+
 /**
  * How a variable's text is read:
  * - `bool`: `true|1|yes|on` / `false|0|no|off`, case-insensitive;
@@ -25,6 +27,11 @@ export interface ServeEnvVar {
   readonly type: EnvVarType;
   /** The value used when neither the environment nor code sets the field; `null` means "unset" and is allowed. */
   readonly default: EnvVarDefault;
+  /**
+   * For a `null` default that a later step fills in, the value it fills in: what the docs and `--env-example` show
+   * as the default, since "none" would tell a reader there is no limit.
+   */
+  readonly effectiveDefault?: string | number;
   readonly description: string;
 }
 
@@ -87,7 +94,8 @@ export const SERVE_ENV_VARS = [
   { name: 'OMNICOREAGENT_BACKGROUND_TASK_STORE_COLLECTION_PREFIX', field: 'backgroundTaskStoreCollectionPrefix',
     type: 'string', default: null, description: 'Collection name prefix for the MongoDB task store.' },
   { name: 'OMNICOREAGENT_BACKGROUND_TASK_STORE_CONNECT_TIMEOUT', field: 'backgroundTaskStoreConnectTimeout',
-    type: 'float', default: null, description: 'Seconds to wait when connecting to the task store; greater than 0.' },
+    type: 'float', default: null, effectiveDefault: DEFAULT_TASK_STORE_CONNECT_TIMEOUT_SECONDS,
+    description: 'Seconds to wait when connecting to the task store; greater than 0.' },
   { name: 'OMNICOREAGENT_BACKGROUND_START_WORKER', field: 'backgroundStartWorker', type: 'bool', default: true,
     description: 'Run the background scheduler and worker in this process.' },
   { name: 'OMNICOREAGENT_BACKGROUND_MAX_CONCURRENT_RUNS', field: 'backgroundMaxConcurrentRuns', type: 'int', default: 4,
@@ -132,5 +140,10 @@ export const SERVE_ENV_VARS = [
   { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', field: 'otlpEndpoint', type: 'string', default: null,
     description: 'OpenTelemetry collector base URL; when set, finished traces are sent to <url>/v1/traces (OTLP/HTTP JSON).' },
 ] as const satisfies readonly ServeEnvVar[];
+
+/** The default a reader is shown (docs, `--env-example`): the effective one where a later step fills in `null`. */
+export function shownDefault(spec: ServeEnvVar): EnvVarDefault {
+  return spec.effectiveDefault ?? spec.default;
+}
 
 export type ServeConfigField = (typeof SERVE_ENV_VARS)[number]['field'];

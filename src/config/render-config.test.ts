@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SERVE_ENV_VARS } from './env-vars.ts';
+import { SERVE_ENV_VARS, shownDefault } from './env-vars.ts';
 import { LLM_ENVIRONMENT_VARIABLES } from './llm-environment.ts';
 import { maskToken, renderConfigShow, renderEnvExample } from './render-config.ts';
 import { loadServeConfig } from './serve-config.ts';
@@ -45,8 +45,10 @@ describe('renderEnvExample', () => {
     expect(lines).toContain('# export OMNICOREAGENT_SERVE_CORS_ORIGINS=*');
     expect(lines).toContain('# export OMNICOREAGENT_SERVE_PUBLIC_PATHS=');
     expect(lines).toContain('# export OMNICOREAGENT_SERVE_BODY_LIMIT_BYTES=1048576');
+    expect(lines).toContain('# export OMNICOREAGENT_BACKGROUND_TASK_STORE_CONNECT_TIMEOUT=10');
     for (const spec of SERVE_ENV_VARS) {
-      const shown = Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default ?? '');
+      const value = shownDefault(spec);
+      const shown = Array.isArray(value) ? value.join(',') : String(value ?? '');
       expect(lines, spec.name).toContain(`# export ${spec.name}=${shown}`);
       expect(lines, spec.name).toContain(`# ${spec.description}`);
     }

@@ -1,4 +1,4 @@
-import { SERVE_ENV_VARS, type EnvVarDefault, type ServeConfigField } from './env-vars.ts';
+import { SERVE_ENV_VARS, shownDefault, type EnvVarDefault, type ServeConfigField } from './env-vars.ts';
 import { LLM_ENVIRONMENT_VARIABLES } from './llm-environment.ts';
 import {
   DEFAULT_MONGO_COLLECTION_PREFIX,
@@ -62,7 +62,7 @@ export function renderEnvExample(): string {
     '# Every OmniServe setting, shown with its default:',
   ];
   for (const spec of SERVE_ENV_VARS) {
-    lines.push('', `# ${spec.description}`, `# export ${spec.name}=${defaultText(spec.default)}`);
+    lines.push('', `# ${spec.description}`, `# export ${spec.name}=${defaultText(shownDefault(spec))}`);
   }
   return `${lines.join('\n')}\n`;
 }

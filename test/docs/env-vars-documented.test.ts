@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { SERVE_ENV_VARS, type EnvVarDefault } from '../../src/config/env-vars.ts';
+import { SERVE_ENV_VARS, shownDefault, type EnvVarDefault } from '../../src/config/env-vars.ts';
 import { LLM_ENVIRONMENT_VARIABLES } from '../../src/config/llm-environment.ts';
 import { renderEnvExample } from '../../src/config/render-config.ts';
 import { WORKSPACE_ENVIRONMENT_VARIABLES } from '../../src/config/workspace-environment.ts';
@@ -78,7 +78,7 @@ describe('environment variables are documented', () => {
     const cells = rows.get(name);
     expect(cells, `README has no table row for ${name}`).toBeDefined();
     expect(cells?.[0]).toBe(`\`${spec.field}\``);
-    expect(cells?.[1]).toBe(defaultCell(spec.default));
+    expect(cells?.[1]).toBe(defaultCell(shownDefault(spec)));
     expect(cells?.[2]?.length ?? 0).toBeGreaterThan(10);
   });
 
