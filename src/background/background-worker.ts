@@ -138,20 +138,22 @@ export class BackgroundWorker {
    * Claims until the slots are full or nothing is claimable. Several claims are in flight at once: on a durable
    * store a claim is a transaction of a few round trips, and one at a time would cap a process at a few hundred
    * claims per second with the database mostly idle. Claimers skip each other's locked rows, so they never wait.
+   * The width doubles while every claim of a round succeeds: when runs trickle in one at a time, a wide round would
+   * mostly look and find nothing (each look is a cheap read, but still a round trip).
    */
   async #claimAll(): Promise<number> {
     let claimed = 0;
+    let width = 1;
     while (!this.#stop.signal.aborted) {
-      // The first claim of a pass looks before it locks (cheap when idle); once one succeeded, more are likely
-      // waiting and several go straight to the claim.
-      const width = claimed === 0 ? Math.min(this.#freeSlots(), 1) : Math.min(this.#freeSlots(), CLAIM_CONCURRENCY);
-      if (width <= 0) break;
-      const results = await Promise.allSettled(Array.from({ length: width }, () => this.#claim(undefined, claimed > 0)));
+      const round = Math.min(this.#freeSlots(), width);
+      if (round <= 0) break;
+      const results = await Promise.allSettled(Array.from({ length: round }, () => this.#claim()));
       const got = results.filter((result) => result.status === 'fulfilled' && result.value !== null).length;
       claimed += got;
       const failed = results.find((result) => result.status === 'rejected');
       if (failed !== undefined) throw failed.reason;
-      if (got < width) break;
+      if (got < round) break;
+      width = Math.min(width * 2, CLAIM_CONCURRENCY);
     }
     return claimed;
   }
@@ -166,11 +168,11 @@ export class BackgroundWorker {
   }
 
   /** Claims a run and starts executing it; resolves once it started (never waits for the execution). */
-  async #claim(runId?: string, likelyClaimable = false): Promise<{ readonly execution: Promise<void> } | null> {
+  async #claim(runId?: string): Promise<{ readonly execution: Promise<void> } | null> {
     const { store, clock, sink, workerId, leaseMs, executor } = this.#options;
     // Claimed and started in one store write: the executor then goes straight to the agent.
     const claim = { workerId, leaseToken: newId('lease'), now: isoAt(clock.now()), leaseMs, startAttemptId: newId('attempt') };
-    const written = await store.claimNextRun(claim, runId === undefined ? { likelyClaimable } : { runId });
+    const written = await store.claimNextRun(claim, runId === undefined ? {} : { runId });
     if (written === null) return null;
     sink.publish(written);
     const execution = executor.execute(written.run).finally(() => {
