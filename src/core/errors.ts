@@ -17,6 +17,8 @@ export const ERROR_CATALOGUE = {
   GATEWAY_TIMEOUT: { status: 504, shape: 'envelope', error: 'GatewayTimeout', description: 'The response took longer than the request timeout.' },
   PAYLOAD_TOO_LARGE: { status: 413, shape: 'envelope', error: 'PayloadTooLarge', description: 'The request body is larger than the limit.' },
   BAD_REQUEST: { status: 400, shape: 'envelope', error: 'BadRequest', description: 'The request could not be read (for example a Content-Length that does not match the body).' },
+  WORKSPACE_UNREACHABLE: { status: 503, shape: 'envelope', error: 'WorkspaceUnreachable', description: "The run workspace's bucket (S3 or R2) did not answer in time or refused the connection; message, backend, bucket and endpoint say which." },
+  WORKSPACE_REFUSED: { status: 502, shape: 'envelope', error: 'WorkspaceRefused', description: "The run workspace's bucket answered with an error (it does not exist, or refuses the credentials); message, backend, bucket and endpoint say which." },
   ROUTE_NOT_FOUND: { status: 404, shape: 'detail', description: 'No route matches the method and path.' },
   INTERNAL: { status: 500, shape: 'envelope', error: 'InternalServerError', description: 'An unexpected server error.' },
 } as const satisfies Record<string, ErrorSpec>;

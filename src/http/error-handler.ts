@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { OmniError } from '../core/errors.ts';
 import { scrubSecrets } from '../llm/describe-provider-error.ts';
+import { WorkspaceUnavailableError } from '../workspace/workspace-errors.ts';
 
 /**
  * The one place errors become HTTP bodies. Framework errors (bad JSON, body too large, wrong content type) are
@@ -8,6 +9,10 @@ import { scrubSecrets } from '../llm/describe-provider-error.ts';
  */
 export function toOmniError(error: unknown): OmniError {
   if (error instanceof OmniError) return error;
+  if (error instanceof WorkspaceUnavailableError) {
+    const { kind, backend, bucket, endpoint } = error;
+    return new OmniError(kind === 'refused' ? 'WORKSPACE_REFUSED' : 'WORKSPACE_UNREACHABLE', error.message, { extra: { backend, bucket, endpoint }, cause: error });
+  }
   const code = (error as FastifyError | undefined)?.code;
   switch (code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

@@ -72,3 +72,31 @@ export class WorkspaceIoError extends WorkspaceError {
     return new WorkspaceIoError(operation, path, code, reason);
   }
 }
+
+/**
+ * A remote workspace backend (an S3 or R2 bucket) that could not be used: `unreachable` when no answer came (a
+ * refused or reset connection, a DNS failure, a timeout), `refused` when the bucket answered with an error (it is
+ * missing, or refuses the credentials). The message names the backend, the bucket and the endpoint, never a secret.
+ * Not a `WorkspaceError`: the failure is the bucket's, not any one file's.
+ */
+export class WorkspaceUnavailableError extends Error {
+  override name = 'WorkspaceUnavailableError';
+  readonly kind: 'unreachable' | 'refused';
+  /** `s3` or `r2`. */
+  readonly backend: string;
+  readonly bucket: string;
+  /** As shown to people: secrets in it masked; `AWS S3` for AWS itself. */
+  readonly endpoint: string;
+
+  constructor(
+    fields: { readonly kind: 'unreachable' | 'refused'; readonly backend: string; readonly bucket: string; readonly endpoint: string },
+    message: string,
+    options?: { readonly cause?: unknown },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.kind = fields.kind;
+    this.backend = fields.backend;
+    this.bucket = fields.bucket;
+    this.endpoint = fields.endpoint;
+  }
+}

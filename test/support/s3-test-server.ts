@@ -32,19 +32,20 @@ const MAIN = fileURLToPath(new URL('./s3rver-main.mjs', import.meta.url));
 
 /**
  * A real S3-compatible server (s3rver, in a child process, files in a temporary directory) on loopback, with one
- * bucket. The workspace under test talks to it through the real AWS SDK, over HTTP.
+ * bucket. The workspace under test talks to it through the real AWS SDK, over HTTP. `port` 0 takes any free port.
  */
-export async function startS3TestServer(bucket = 'omni-workspace-test'): Promise<S3TestServer> {
+export async function startS3TestServer(bucket = 'omni-workspace-test', port = 0): Promise<S3TestServer> {
   const directory = await mkdtemp(join(tmpdir(), 's3rver-'));
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', MAIN, directory, bucket], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const args = ['--openssl-legacy-provider', MAIN, directory, String(port), bucket];
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const first = await Promise.race([
     once(lines, 'line').then(([line]) => String(line)),
     once(child, 'exit').then(([code]) => Promise.reject(new Error(`s3rver exited with code ${String(code)} before listening`))),
   ]);
   lines.close();
-  const { port } = JSON.parse(first) as { port: number };
-  const endpoint = `http://127.0.0.1:${port}`;
+  const listening = (JSON.parse(first) as { port: number }).port;
+  const endpoint = `http://127.0.0.1:${listening}`;
   const env = (overrides: Record<string, string> = {}) => ({
     AWS_S3_BUCKET: bucket,
     AWS_ENDPOINT_URL: endpoint,

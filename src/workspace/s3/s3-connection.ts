@@ -1,9 +1,23 @@
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { redactUserInfo, type RemoteWorkspaceConfig } from '../../config/workspace-config.ts';
+import type { RemoteWorkspaceConfig } from '../../config/workspace-config.ts';
 import { ConfigError } from '../../core/errors.ts';
+import { describeBucketFailure, workspaceUnavailable } from './bucket-failure.ts';
 import { S3Workspace } from './s3-workspace.ts';
 
-export interface OpenS3WorkspaceOptions {
+export { describeBucketFailure } from './bucket-failure.ts';
+
+/** Milliseconds a request gets to open its connection. */
+export const S3_CONNECT_TIMEOUT_MS = 3_000;
+/** Milliseconds a request gets for the answer to start, and at most between two parts of it. */
+export const S3_REQUEST_TIMEOUT_MS = 30_000;
+
+/** Per-request limits of the S3 client; the defaults above unless given (tests shorten them). */
+export interface S3ClientTimeouts {
+  readonly connectTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+}
+
+export interface OpenS3WorkspaceOptions extends S3ClientTimeouts {
   /** Seconds the bucket check at start-up may take; 10 unless given. */
   readonly timeoutSeconds?: number;
   /** Keys per list request (tests use small pages to exercise paging). */
@@ -11,7 +25,8 @@ export interface OpenS3WorkspaceOptions {
 }
 
 /** An S3 client for the configured bucket: AWS S3, an S3-compatible server, or R2. */
-export function createS3Client(config: RemoteWorkspaceConfig): S3Client {
+export function createS3Client(config: RemoteWorkspaceConfig, timeouts: S3ClientTimeouts = {}): S3Client {
+  const requestTimeout = timeouts.requestTimeoutMs ?? S3_REQUEST_TIMEOUT_MS;
   return new S3Client({
     region: config.region,
     ...(config.endpoint === null ? {} : { endpoint: config.endpoint }),
@@ -25,17 +40,25 @@ export function createS3Client(config: RemoteWorkspaceConfig): S3Client {
     // and the files here are small text: checksums only where an operation requires them, whatever the endpoint.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
+    // The SDK's request timeout only logs a warning unless told to throw, and its socket idle timeout is unset: an
+    // endpoint that accepts and never answers would hold a listing or a tool call forever. The SDK retries a failed
+    // request twice (three attempts), so a call to such an endpoint gives up after about three request timeouts.
+    requestHandler: {
+      connectionTimeout: timeouts.connectTimeoutMs ?? S3_CONNECT_TIMEOUT_MS,
+      requestTimeout,
+      throwOnRequestTimeout: true,
+      socketTimeout: requestTimeout,
+    },
   });
 }
 
 /**
  * Opens the bucket's workspace, first proving with HeadBucket, within the timeout, that the bucket exists and the
  * credentials may use it. A failure becomes one `ConfigError` line naming the variables, the bucket and the endpoint,
- * never a secret.
+ * never a secret. Later failures of the bucket reject with a `WorkspaceUnavailableError` saying the same.
  */
 export async function openS3Workspace(config: RemoteWorkspaceConfig, options: OpenS3WorkspaceOptions = {}): Promise<S3Workspace> {
-  const client = createS3Client(config);
+  const client = createS3Client(config, options);
   const timeoutMs = (options.timeoutSeconds ?? 10) * 1000;
   const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -57,46 +80,6 @@ export async function openS3Workspace(config: RemoteWorkspaceConfig, options: Op
     bucket: config.bucket,
     prefix: config.prefix,
     ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+    toError: (error) => workspaceUnavailable(config, error),
   });
-}
-
-/** One line saying what failed and which variables to look at. */
-export function describeBucketFailure(config: RemoteWorkspaceConfig, error: unknown): string {
-  const { variables } = config;
-  const endpoint = config.endpoint === null ? `AWS S3 (region ${config.region})` : redactUserInfo(config.endpoint);
-  const settings = [variables.bucket, ...(variables.endpoint === null ? [] : [variables.endpoint])].join(', ');
-  const head = `OMNICOREAGENT_WORKSPACE_BACKEND=${config.backend}: bucket "${config.bucket}" at ${endpoint} (${settings})`;
-  const { name, $metadata } = (error ?? {}) as { name?: string; $metadata?: { httpStatusCode?: number } };
-  const status = $metadata?.httpStatusCode;
-  const keys = variables.credentials.length > 0
-    ? variables.credentials.join(' and ')
-    : 'the credentials the AWS SDK default chain found (or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)';
-  if (name === 'CredentialsProviderError') {
-    return `${head}: no credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or configure the AWS SDK default credential chain`;
-  }
-  if (status === 404 || name === 'NoSuchBucket') {
-    return `${head} does not exist (HTTP 404): create it, or set ${variables.bucket} to an existing bucket`;
-  }
-  if (status === 401 || status === 403) {
-    return `${head} refused the credentials (HTTP ${status}): check ${keys}, and that they may read and write this bucket`;
-  }
-  if (status === 301 || status === 400) {
-    return `${head} refused the request (HTTP ${status}${name ? ` ${name}` : ''}): check the bucket name${config.backend === 's3' ? ' and AWS_REGION' : ''}`;
-  }
-  return `${head} cannot be reached: ${scrub(config, reason(error))}`;
-}
-
-function reason(error: unknown): string {
-  const cause = (error as { cause?: unknown } | null)?.cause;
-  const text = error instanceof Error ? error.message || error.name : String(error);
-  const extra = cause instanceof Error && cause.message !== '' && !text.includes(cause.message) ? ` (${cause.message})` : '';
-  return `${text}${extra}`.replace(/\s+/g, ' ').trim();
-}
-
-/** Belt and braces: driver text that somehow carried a secret would lose it here. */
-function scrub(config: RemoteWorkspaceConfig, text: string): string {
-  const secrets = [config.credentials?.secretAccessKey, config.credentials?.sessionToken].filter(
-    (secret): secret is string => secret !== undefined && secret.length >= 4,
-  );
-  return secrets.reduce((out, secret) => out.split(secret).join('****'), text);
 }

@@ -17,6 +17,11 @@ export interface S3WorkspaceOptions {
   readonly prefix: string;
   /** Keys per ListObjectsV2 request; 1000, S3's maximum, unless a test wants small pages. */
   readonly pageSize?: number;
+  /**
+   * What a failed request (other than a missing key) rejects with; the SDK's own error unless given. The server
+   * passes one that names the backend, bucket and endpoint (a `WorkspaceUnavailableError`).
+   */
+  readonly toError?: (error: unknown) => Error;
 }
 
 const S3_PAGE_LIMIT = 1000;
@@ -40,9 +45,11 @@ export class S3Workspace implements Workspace {
   /** The key prefix of every file, ending in `/`. */
   readonly #root: string;
   readonly #pageSize: number;
+  readonly #toError: (error: unknown) => unknown;
 
   constructor(client: S3Client, options: S3WorkspaceOptions) {
     this.#client = client;
+    this.#toError = options.toError ?? ((error) => error);
     this.bucket = options.bucket;
     const prefix = options.prefix.replace(/^\/+|\/+$/g, '');
     // Config refuses a bad prefix at load; checked again here for code that builds the adapter itself.
@@ -95,10 +102,10 @@ export class S3Workspace implements Workspace {
     const relative = workspaceSegments(path).join('/');
     const key = `${this.#root}${relative}`;
     if (await this.#exists(key)) {
-      await this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+      await this.#send((client) => client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })));
       return;
     }
-    const below = await this.#client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${key}/`, MaxKeys: 1 }));
+    const below = await this.#send((client) => client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${key}/`, MaxKeys: 1 })));
     if ((below.KeyCount ?? below.Contents?.length ?? 0) > 0) throw new WorkspaceIsDirectoryError(relative);
     throw new WorkspaceFileNotFoundError(relative);
   }
@@ -108,19 +115,28 @@ export class S3Workspace implements Workspace {
     this.#client.destroy();
   }
 
+  /** Sends one command; a failure other than a missing key is retold by `toError`, for callers to see the bucket's. */
+  async #send<T>(request: (client: S3Client) => Promise<T>): Promise<T> {
+    try {
+      return await request(this.#client);
+    } catch (error) {
+      throw isMissingKey(error) ? error : this.#toError(error);
+    }
+  }
+
   #key(path: string): string {
     return `${this.#root}${workspaceSegments(path).join('/')}`;
   }
 
   async #put(key: string, content: string): Promise<void> {
-    await this.#client.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: content, ContentType: 'text/plain; charset=utf-8' }),
+    await this.#send((client) =>
+      client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: content, ContentType: 'text/plain; charset=utf-8' })),
     );
   }
 
   async #exists(key: string): Promise<boolean> {
     try {
-      await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      await this.#send((client) => client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })));
       return true;
     } catch (error) {
       if (isMissingKey(error)) return false;
@@ -130,8 +146,11 @@ export class S3Workspace implements Workspace {
 
   async #get(key: string): Promise<string | null> {
     try {
-      const out = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return (await out.Body?.transformToString('utf-8')) ?? '';
+      // The body is read inside: a connection that stalls mid-file fails like one that never answered.
+      return await this.#send(async (client) => {
+        const out = await client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+        return (await out.Body?.transformToString('utf-8')) ?? '';
+      });
     } catch (error) {
       if (isMissingKey(error)) return null;
       throw error;
@@ -141,8 +160,10 @@ export class S3Workspace implements Workspace {
   async *#objects(prefix: string): AsyncGenerator<_Object> {
     let token: string | undefined;
     do {
-      const page = await this.#client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, MaxKeys: this.#pageSize, ...(token === undefined ? {} : { ContinuationToken: token }) }),
+      const page = await this.#send((client) =>
+        client.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, MaxKeys: this.#pageSize, ...(token === undefined ? {} : { ContinuationToken: token }) }),
+        ),
       );
       yield* page.Contents ?? [];
       token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
