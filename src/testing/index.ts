@@ -13,6 +13,7 @@ export {
   type ScriptedToolCallsReply,
   type ScriptedUsage,
 } from './scripted-openai-server.ts';
+export { ScriptFileError, parseScript, readScript } from './scripted-reply-file.ts';
 export {
   MCP_TEST_SERVER_SCRIPT,
   createMcpTestServer,
