@@ -255,5 +255,8 @@ function endpointProblem(endpoint: string): string | null {
   return null;
 }
 
-/** The endpoint as shown to people; the masking of every other URL the server shows (see `mask-secrets.ts`). */
+/**
+ * The old name of `maskUrlSecrets` for an endpoint shown to people, kept for src/app/startup-budget.ts: one masking
+ * for every URL the server shows.
+ */
 export const redactUserInfo: (url: string) => string = maskUrlSecrets;
