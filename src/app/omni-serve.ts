@@ -24,6 +24,7 @@ import { openStores, type StoreBundle } from './open-stores.ts';
 import { describeStoreStep, describeWorkspaceStep, explainStartupTimeout, startupTimeoutMs } from './startup-budget.ts';
 import { StartupTaskStore } from './startup-task-store.ts';
 import { StartupWorkspace } from './startup-workspace.ts';
+import { checkLocalWorkspace } from '../workspace/check-local-workspace.ts';
 
 export interface OmniServeExtras {
   /** Environment to read settings from; `process.env` unless given (tests pass their own). */
@@ -67,6 +68,8 @@ export class OmniServe {
   readonly #startupTasks: StartupTaskStore | null;
   /** The S3/R2 workspace background runs use, opened (bucket checked) at start-up; null for a local workspace. */
   readonly #startupWorkspace: StartupWorkspace | null;
+  /** The local workspace directory background runs use, proved writable at start-up; null when not the server's. */
+  readonly #checkedDirectory: string | null;
   /** Fastify's limit on start-up, above every timeout of our own, so that a slow check ends with our message. */
   readonly #startupTimeoutMs: number;
   /** What start-up is waiting for, named if it still runs out of time. */
@@ -111,6 +114,7 @@ export class OmniServe {
     const serverWorkspace = this.config.backgroundEnabled && extras.background?.workspace === undefined;
     const checkedBucket = serverWorkspace && workspace.backend !== 'local' ? workspace : null;
     this.#startupWorkspace = checkedBucket === null ? null : new StartupWorkspace(checkedBucket);
+    this.#checkedDirectory = serverWorkspace && workspace.backend === 'local' ? workspace.directory : null;
     this.#startupTimeoutMs = startupTimeoutMs({ store: this.#storeConfig, workspace: checkedBucket });
     this.#bucketStep = checkedBucket === null ? '' : describeWorkspaceStep(checkedBucket);
     this.#context = {
@@ -259,6 +263,11 @@ export class OmniServe {
     if (this.#startupWorkspace !== null) {
       this.#startupStep = this.#bucketStep;
       await this.#startupWorkspace.open();
+    }
+    // Likewise a local directory that is a file or not writable: runs would "complete" with their files missing.
+    if (this.#checkedDirectory !== null) {
+      this.#startupStep = `checking the workspace directory ${this.#checkedDirectory} (OMNICOREAGENT_WORKSPACE_DIR)`;
+      await checkLocalWorkspace(this.#checkedDirectory);
     }
     this.#startupStep = "connecting the agent's MCP servers";
     await this.#context.agent.connect();

@@ -9,6 +9,7 @@ import {
 } from './task-store-config.ts';
 import { maskToken, maskUrlSecrets } from './mask-secrets.ts';
 import type { OmniServeConfig } from './serve-config.ts';
+import { TASK_STORE_FIELDS } from './serve-config-rules.ts';
 import { resolveWorkspaceConfig, type RemoteWorkspaceConfig } from './workspace-config.ts';
 import { readWorkspaceEnvironment, WORKSPACE_ENVIRONMENT_VARIABLES, type WorkspaceEnvironment } from './workspace-environment.ts';
 
@@ -122,16 +123,7 @@ function taskStoreLines(config: OmniServeConfig): Lines[] {
   if (store.backend !== 'in_memory') {
     used.backgroundTaskStoreConnectTimeout = orDefault(store.connectTimeout, DEFAULT_TASK_STORE_CONNECT_TIMEOUT_SECONDS);
   }
-  const fields = [
-    'backgroundTaskStore',
-    'backgroundTaskStoreUrl',
-    'backgroundTaskStoreUri',
-    'backgroundTaskStoreDatabase',
-    'backgroundTaskStorePrefix',
-    'backgroundTaskStoreCollectionPrefix',
-    'backgroundTaskStoreConnectTimeout',
-  ] as const;
-  return fields.map((field) => [field, usedOrIgnored(config, field, used[field], `the ${backend} task store`)]);
+  return TASK_STORE_FIELDS.map((field) => [field, usedOrIgnored(config, field, used[field], `the ${backend} task store`)]);
 }
 
 function workspaceLines(config: OmniServeConfig, env: WorkspaceEnvironment): Lines[] {

@@ -175,7 +175,7 @@ function isAddressOrRange(text: string): boolean {
   return /^\d+$/.test(bits) && size <= (family === 4 ? 32 : 128);
 }
 
-const TASK_STORE_FIELDS = [
+export const TASK_STORE_FIELDS = [
   'backgroundTaskStore',
   'backgroundTaskStoreUrl',
   'backgroundTaskStoreUri',
