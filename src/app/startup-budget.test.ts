@@ -70,7 +70,7 @@ describe('step descriptions', () => {
     expect(steps[0]).toContain('cache:6379');
     expect(steps[1]).toContain('OMNICOREAGENT_BACKGROUND_TASK_STORE_URI');
     expect(steps[1]).toContain('mongo:27017');
-    expect(steps[2]).toBe('checking the bucket "runs" at http://****@127.0.0.1:9000 (AWS_S3_BUCKET)');
+    expect(steps[2]).toBe('checking the bucket "runs" at http://minio:****@127.0.0.1:9000 (AWS_S3_BUCKET)');
     for (const step of steps) expect(step).not.toMatch(/redispw99|mongopw77|secretpass|secret-key-never-shown/);
   });
 });
