@@ -70,7 +70,8 @@ describe('checkLocalWorkspace', () => {
   });
 
   // Root may write anywhere, so the permission check cannot fail for it.
-  it.skipIf(process.getuid?.() === 0)('refuses a directory the server cannot write to', async () => {
+  const asRoot = process.getuid?.() === 0;
+  it.skipIf(asRoot)(`refuses a directory the server cannot write to${asRoot ? ' (skipped: running as root, which may write anywhere)' : ''}`, async () => {
     await chmod(base, 0o500);
     expect(await problem(base)).toMatch(
       new RegExp(`^OMNICOREAGENT_WORKSPACE_DIR=${base} cannot hold run workspaces: it cannot be written \\((EACCES|EPERM)\\); give the server's user write access`),
