@@ -104,6 +104,18 @@ export class SqlRunRows {
   async writeAttempts(trx: Kysely<any>, runId: string, writes: readonly AttemptWrite[] | undefined): Promise<void> {
     if (writes === undefined || writes.length === 0) return;
     const table = this.#t.backgroundAttempts;
+    if (writes.every((write) => write.kind === 'create')) {
+      // A start creates its attempt: nothing to merge with, so no read; one of the same number is replaced.
+      for (const { attempt } of writes as Extract<AttemptWrite, { kind: 'create' }>[]) {
+        const data = JSON.stringify(attempt);
+        const insert = trx.insertInto(table).values({ run_id: runId, attempt_number: attempt.attempt_number, version: 1, data });
+        await (this.#dialect === 'mysql'
+          ? insert.onDuplicateKeyUpdate({ data, version: sql`version + 1` })
+          : insert.onConflict((oc) => oc.columns(['run_id', 'attempt_number']).doUpdateSet({ data, version: sql`${sql.ref(`${table}.version`)} + 1` }))
+        ).execute();
+      }
+      return;
+    }
     const rows = await trx.selectFrom(table).select(['attempt_number', 'version', 'data']).where('run_id', '=', runId).execute();
     const before = new Map(rows.map((row) => [Number(row.attempt_number), { version: Number(row.version), data: row.data as string }]));
     const attempts = applyAttemptWrites(rows.map((row) => JSON.parse(row.data) as BackgroundAttempt), writes);
@@ -147,6 +159,8 @@ export class SqlRunRows {
     // possibly long list, and need no lock: the unique keys refuse a taken id or occurrence).
     const looks = run.overlap_policy === 'skip_if_running' || run.overlap_policy === 'cancel_previous';
     if (looks) await this.lockTask(trx, run.task_id);
+    // MySQL reports a duplicate as a changed row under mysql2's FOUND_ROWS flag, so it keeps the read first.
+    if (!looks && onTaken === 'skip' && this.#dialect !== 'mysql') return this.#admitUnlessTaken(trx, run, now);
     const taken = await trx
       .selectFrom(runs)
       .select(['run_id', 'occurrence_id'])
@@ -181,6 +195,21 @@ export class SqlRunRows {
       cancelled.push(await this.write(trx, other, cancel));
     }
     return { runs: [{ run: planned.run, events: planned.events }], cancelled };
+  }
+
+  /**
+   * A dispatch's run under a policy that does not look at other runs: inserted if its id and occurrence are free,
+   * left out otherwise. The unique keys decide, so no read goes first.
+   */
+  async #admitUnlessTaken(trx: Kysely<any>, run: BackgroundRun, now: string): Promise<AdmitWrite> {
+    const planned = planAdmission(run, [], now);
+    const insert = trx
+      .insertInto(this.#t.backgroundRuns)
+      .values({ run_id: run.run_id, ...runColumns(planned.run), last_sequence: planned.events.length, version: 1 });
+    const result = await insert.onConflict((oc) => oc.doNothing()).executeTakeFirst();
+    if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) return { runs: [], cancelled: [] };
+    await this.#appendEvents(trx, planned.events);
+    return { runs: [{ run: planned.run, events: planned.events }], cancelled: [] };
   }
 
   async #appendEvents(trx: Kysely<any>, events: readonly LifecycleEvent[]): Promise<void> {

@@ -94,7 +94,7 @@ export class SqlTelemetryStore implements TelemetryStore {
 
   async saveTrace(trace: TraceRecord): Promise<void> {
     await this.#writes.submit({ kind: 'trace', trace });
-    await this.#afterSave(trace);
+    await this.#afterSave(trace.trace_id);
   }
 
   async appendEvents(events: readonly TelemetryEvent[], trace: TraceRecord | null): Promise<StoredEvent[]> {
@@ -105,14 +105,15 @@ export class SqlTelemetryStore implements TelemetryStore {
       return appendEventsInTurn(this, events, trace);
     }
     const cursors = await retrying(() => appendEventBatch(this.#db, this.#t, { sessionId: first.sessionId, traceId: first.traceId, rows, trace }));
-    for (const [i, row] of rows.entries()) await this.#afterAppend(row, cursors[i] as number);
-    if (trace !== null) await this.#afterSave(trace);
+    // The batch adds at most one trace row (its own): it counts once towards the trace bound's check.
+    for (const [i, row] of rows.entries()) await this.#afterAppend(row, cursors[i] as number, false);
+    await this.#afterSave(first.traceId);
     return events.map((event, i) => ({ ...event, stream_cursor: cursors[i] as number }));
   }
 
-  async #afterSave(trace: TraceRecord): Promise<void> {
+  async #afterSave(traceId: string): Promise<void> {
     this.#traceWrites += 1;
-    if (this.#traceWrites % this.#plan.checkTracesEvery === 0) await this.#guard(() => this.#pruneTraces(trace.trace_id));
+    if (this.#traceWrites % this.#plan.checkTracesEvery === 0) await this.#guard(() => this.#pruneTraces(traceId));
   }
 
   async getTrace(traceId: string): Promise<TraceRecord | null> {
@@ -219,10 +220,10 @@ export class SqlTelemetryStore implements TelemetryStore {
     return inTransaction ? counted(db) : db.transaction().execute(counted);
   }
 
-  async #afterAppend(row: EventRow, cursor: number): Promise<void> {
+  async #afterAppend(row: EventRow, cursor: number, countsTrace = true): Promise<void> {
     const plan = this.#plan;
     this.#appends += 1;
-    this.#traceWrites += 1;
+    if (countsTrace) this.#traceWrites += 1;
     // Cursors of a session are contiguous, so "the newest maxEventsPerSession" is a cursor range.
     if (cursor > plan.maxEventsPerSession && cursor % plan.checkSessionEvery === 0) {
       await this.#guard(() =>
@@ -235,7 +236,7 @@ export class SqlTelemetryStore implements TelemetryStore {
         ),
       );
     }
-    if (this.#traceWrites % plan.checkTracesEvery === 0) await this.#guard(() => this.#pruneTraces(row.traceId));
+    if (countsTrace && this.#traceWrites % plan.checkTracesEvery === 0) await this.#guard(() => this.#pruneTraces(row.traceId));
     if (this.#appends % plan.checkEventsEvery === 0) await this.#guard(() => this.#pruneEvents(row.traceId));
   }
 
