@@ -82,6 +82,9 @@ export class StartupTaskStore implements TaskStore {
   claimNextRun(claim: ClaimRequest, options?: ClaimOptions): Promise<RunWrite | null> {
     return this.#store.claimNextRun(claim, options);
   }
+  countClaimable(now: string, limit: number): Promise<number> {
+    return this.#store.countClaimable(now, limit);
+  }
   updateRun(runId: string, change: RunChange): Promise<RunWrite> {
     return this.#store.updateRun(runId, change);
   }

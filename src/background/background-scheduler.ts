@@ -34,6 +34,11 @@ export class BackgroundScheduler {
     this.#options = options;
   }
 
+  /** Due schedules one `dispatchDue` handles at most. */
+  get batchSize(): number {
+    return this.#options.batch;
+  }
+
   /** Dispatches due schedules; returns how many schedules it handled. */
   async dispatchDue(): Promise<number> {
     const { store, clock, sink, batch, logger } = this.#options;

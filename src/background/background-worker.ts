@@ -1,3 +1,4 @@
+import { eachConcurrently } from '../core/each-concurrently.ts';
 import { newId } from '../core/ids.ts';
 import { RunAbortedError } from './background-errors.ts';
 import type { BackgroundScheduler } from './background-scheduler.ts';
@@ -9,6 +10,14 @@ import { isoAt } from './utc-datetime.ts';
 
 /** Claims in flight at once per process. */
 const CLAIM_CONCURRENCY = 4;
+/** Most claims one look at the queue leads to (then it looks again). */
+const CLAIM_ROUND = 16;
+/**
+ * Least sleep between two passes that found nothing more to do. Without it a process sleeps until the very next due
+ * time, so schedules due every few milliseconds cost a whole pass (due-schedule read, claim look, wake-time read)
+ * each; 20 ms lets them gather into one pass, at most 20 ms later. Runs queued in this process still wake it at once.
+ */
+const MIN_IDLE_MS = 20;
 
 export interface BackgroundWorkerOptions {
   readonly store: TaskStore;
@@ -65,15 +74,20 @@ export class BackgroundWorker {
 
   /** One pass of the loop; true when it did something. Tests drive the worker with this and a manual clock. */
   async runOnce(): Promise<boolean> {
+    return (await this.#pass()).busy;
+  }
+
+  /** One pass; `more` when it may have left work for an immediate next pass (a full batch, a recovery). */
+  async #pass(): Promise<{ readonly busy: boolean; readonly more: boolean }> {
     const { clock, scheduler, recoverEveryMs } = this.#options;
-    let busy = 0;
+    let recovered = 0;
     if (clock.now() - this.#lastRecovery >= recoverEveryMs) {
       this.#lastRecovery = clock.now();
-      busy += await scheduler.recoverExpired();
+      recovered = await scheduler.recoverExpired();
     }
-    busy += await scheduler.dispatchDue();
-    busy += await this.#claimAll();
-    return busy > 0;
+    const dispatched = await scheduler.dispatchDue();
+    const claimed = await this.#claimAll();
+    return { busy: recovered + dispatched + claimed > 0, more: recovered > 0 || dispatched >= scheduler.batchSize };
   }
 
   /** Claims a specific queued run and executes it here (a `wait` request with no worker running). */
@@ -107,13 +121,14 @@ export class BackgroundWorker {
   async #run(): Promise<void> {
     const { clock, idleMs, logger } = this.#options;
     while (!this.#stop.signal.aborted) {
-      let busy = false;
+      let more = false;
       try {
-        busy = await this.runOnce();
+        ({ more } = await this.#pass());
       } catch (error) {
         logger.error({ err: error instanceof Error ? error.message : String(error) }, 'background worker pass failed');
       }
-      if (busy && this.#hasSlot()) {
+      // Runs this pass dispatched were claimed in it already; what others queue meanwhile waits for the next pass.
+      if (more && this.#hasSlot()) {
         // Let timers and I/O in between busy passes: an in-memory store never leaves the microtask queue.
         await new Promise((resolve) => setImmediate(resolve));
         continue;
@@ -128,32 +143,34 @@ export class BackgroundWorker {
     if (!this.#hasSlot()) return idleMs;
     try {
       const next = await this.#options.store.nextWakeTime();
-      return next === null ? idleMs : Math.min(idleMs, Math.max(0, Date.parse(next) - this.#options.clock.now()));
+      return next === null ? idleMs : Math.min(idleMs, Math.max(MIN_IDLE_MS, Date.parse(next) - this.#options.clock.now()));
     } catch {
       return idleMs;
     }
   }
 
   /**
-   * Claims until the slots are full or nothing is claimable. Several claims are in flight at once: on a durable
-   * store a claim is a transaction of a few round trips, and one at a time would cap a process at a few hundred
-   * claims per second with the database mostly idle. Claimers skip each other's locked rows, so they never wait.
-   * The width doubles while every claim of a round succeeds: when runs trickle in one at a time, a wide round would
-   * mostly look and find nothing (each look is a cheap read, but still a round trip).
+   * Claims until the slots are full or nothing is claimable. Each round first asks the store how many runs wait
+   * (one cheap read, no locks), then claims that many, several at once: on a durable store a claim is a
+   * transaction of a few round trips, and one at a time would cap a process at a few hundred claims per second
+   * with the database mostly idle. Claimers skip each other's locked rows, so they never wait. A round stops at its
+   * first miss (another process was faster).
    */
   async #claimAll(): Promise<number> {
+    const { store, clock } = this.#options;
     let claimed = 0;
-    let width = 1;
     while (!this.#stop.signal.aborted) {
-      const round = Math.min(this.#freeSlots(), width);
-      if (round <= 0) break;
-      const results = await Promise.allSettled(Array.from({ length: round }, () => this.#claim()));
-      const got = results.filter((result) => result.status === 'fulfilled' && result.value !== null).length;
-      claimed += got;
-      const failed = results.find((result) => result.status === 'rejected');
-      if (failed !== undefined) throw failed.reason;
-      if (got < round) break;
-      width = Math.min(width * 2, CLAIM_CONCURRENCY);
+      const wanted = Math.min(this.#freeSlots(), CLAIM_ROUND);
+      if (wanted <= 0) break;
+      const waiting = await store.countClaimable(isoAt(clock.now()), wanted);
+      if (waiting === 0) break;
+      let missed = false;
+      await eachConcurrently(Array.from({ length: waiting }), CLAIM_CONCURRENCY, async () => {
+        if (missed || this.#stop.signal.aborted || !this.#hasSlot()) return;
+        if ((await this.#claim(undefined, true)) === null) missed = true;
+        else claimed += 1;
+      });
+      if (missed || waiting < wanted) break;
     }
     return claimed;
   }
@@ -168,16 +185,18 @@ export class BackgroundWorker {
   }
 
   /** Claims a run and starts executing it; resolves once it started (never waits for the execution). */
-  async #claim(runId?: string): Promise<{ readonly execution: Promise<void> } | null> {
+  async #claim(runId?: string, counted = false): Promise<{ readonly execution: Promise<void> } | null> {
     const { store, clock, sink, workerId, leaseMs, executor } = this.#options;
     // Claimed and started in one store write: the executor then goes straight to the agent.
     const claim = { workerId, leaseToken: newId('lease'), now: isoAt(clock.now()), leaseMs, startAttemptId: newId('attempt') };
-    const written = await store.claimNextRun(claim, runId === undefined ? {} : { runId });
+    const written = await store.claimNextRun(claim, runId !== undefined ? { runId } : counted ? { likelyClaimable: true } : {});
     if (written === null) return null;
     sink.publish(written);
     const execution = executor.execute(written.run).finally(() => {
+      // Only a loop that stopped claiming for want of a slot needs waking; otherwise its next pass comes anyway.
+      const wasFull = !this.#hasSlot();
       this.#executions.delete(execution);
-      this.wake();
+      if (wasFull) this.wake();
     });
     this.#executions.add(execution);
     return { execution };

@@ -123,6 +123,12 @@ export interface TaskStore {
    */
   claimNextRun(claim: ClaimRequest, options?: ClaimOptions): Promise<RunWrite | null>;
   /**
+   * How many queued runs are claimable at `now`, counted up to `limit`, read without locks: a hint of how many
+   * claims to make (with `likelyClaimable`), since another process may claim them first. An adapter that cannot
+   * tell which waiting runs are blocked by another run of their task may count them too.
+   */
+  countClaimable(now: string, limit: number): Promise<number>;
+  /**
    * Applies a change (`applyRunChange`): status steps checked against the state machine, the expectation (lease
    * token, expiry) checked, attempts written, events appended. Throws `RecordNotFoundError`, `LeaseLostError` or
    * `TransitionRefusedError`, having written nothing.

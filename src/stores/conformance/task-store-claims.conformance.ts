@@ -76,6 +76,19 @@ export function describeClaimConformance(suite: TaskStoreSuite): void {
       expect((await store.claimNextRun(claimAt(30), { likelyClaimable: true }))?.run.run_id).toBe(later.run_id);
     });
 
+    it('counts the queued runs claimable now, up to the limit, and none once they are claimed', async () => {
+      expect(await store.countClaimable(at(1), 10)).toBe(0);
+      await admit({ queued_at: at(30) });
+      await Promise.all([admit({ queued_at: at(-5) }), admit({ queued_at: at(0) }), admit({ queued_at: at(1) })]);
+      expect(await store.countClaimable(at(1), 10)).toBe(3);
+      expect(await store.countClaimable(at(1), 2)).toBe(2);
+      expect(await store.countClaimable(at(0), 10)).toBe(2);
+      expect(await store.countClaimable(at(1), 0)).toBe(0);
+      for (let i = 0; i < 3; i += 1) expect(await store.claimNextRun(claimAt(1), { likelyClaimable: true })).not.toBeNull();
+      expect(await store.countClaimable(at(1), 10)).toBe(0);
+      expect(await store.countClaimable(at(30), 10)).toBe(1);
+    });
+
     it(`never gives one run to two of ${parallel} parallel claimers`, async () => {
       const runs = await Promise.all(Array.from({ length: parallel * 2 }, () => admit()));
       const peers = await Promise.all(Array.from({ length: parallel }, () => harness.peer()));

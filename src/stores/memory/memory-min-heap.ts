@@ -17,6 +17,20 @@ export class MemoryMinHeap<T extends HeapEntry> {
     return this.#items[0];
   }
 
+  /** The items whose key is at most `key`, in no particular order (a heap walk that skips larger subtrees). */
+  *upTo(key: string): Generator<T> {
+    const items = this.#items;
+    const stack = items.length > 0 ? [0] : [];
+    for (let index = stack.pop(); index !== undefined; index = stack.pop()) {
+      const item = items[index] as T;
+      if (item.key > key) continue;
+      yield item;
+      const left = index * 2 + 1;
+      if (left < items.length) stack.push(left);
+      if (left + 1 < items.length) stack.push(left + 1);
+    }
+  }
+
   push(item: T): void {
     const items = this.#items;
     items.push(item);

@@ -205,6 +205,16 @@ export class MemoryTaskStore implements TaskStore {
     return { total: runs.length, byStatus };
   }
 
+  async countClaimable(now: string, limit: number): Promise<number> {
+    let count = 0;
+    for (const top of this.#queue.upTo(now)) {
+      if (count >= limit) break;
+      const run = this.#runs.get(top.id)?.run;
+      if (run !== undefined && run.queued_at === top.key && isClaimable(run, now, this.#isOccupied(run.task_id))) count += 1;
+    }
+    return count;
+  }
+
   async claimNextRun(claim: ClaimRequest, options: ClaimOptions = {}): Promise<RunWrite | null> {
     if (options.runId !== undefined) {
       const entry = this.#runs.get(options.runId);

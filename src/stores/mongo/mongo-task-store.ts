@@ -220,6 +220,12 @@ export class MongoTaskStore implements TaskStore {
     return { total: groups.reduce((sum, group) => sum + group.n, 0), byStatus };
   }
 
+  async countClaimable(now: string, limit: number): Promise<number> {
+    if (limit <= 0) return 0;
+    // Runs blocked by another run of their task are counted too: a claim round then stops at its first miss.
+    return this.#c.runs.countDocuments({ status: 'queued', queued_at: { $lte: now } }, { limit });
+  }
+
   async claimNextRun(claim: ClaimRequest, options: ClaimOptions = {}): Promise<RunWrite | null> {
     if (options.runId !== undefined) {
       const runId = options.runId;

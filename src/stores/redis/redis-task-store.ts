@@ -217,6 +217,12 @@ export class RedisTaskStore implements TaskStore {
     return countsOf(await this.#redis.hgetall(key));
   }
 
+  async countClaimable(now: string, limit: number): Promise<number> {
+    if (limit <= 0) return 0;
+    // Runs blocked by another run of their task are counted too: a claim round then stops at its first miss.
+    return Math.min(limit, await this.#redis.zcount(this.#k.queued, '-inf', score(now)));
+  }
+
   async claimNextRun(claim: ClaimRequest, options: ClaimOptions = {}): Promise<RunWrite | null> {
     return options.runId === undefined ? this.#claims.claimNext(claim) : this.#claims.claimRun(options.runId, claim);
   }

@@ -231,6 +231,12 @@ export class SqlTaskStore implements TaskStore {
     return { total, byStatus };
   }
 
+  async countClaimable(now: string, limit: number): Promise<number> {
+    if (limit <= 0) return 0;
+    const rows = await this.#rows.claimable(this.#db).select('r.run_id').where('r.queued_at', '<=', now).limit(limit).execute();
+    return rows.length;
+  }
+
   async claimNextRun(claim: ClaimRequest, options: ClaimOptions = {}): Promise<RunWrite | null> {
     if (options.runId === undefined && options.likelyClaimable !== true) {
       // An idle worker asks every few milliseconds: a plain read answers "nothing" without taking any lock (on
