@@ -87,8 +87,10 @@ export class SqlRunRows {
     return row === undefined ? null : storedRun(row as RunRow);
   }
 
-  /** Stores a planned change of a run read with `load`, and appends its events. */
-  async write(trx: Kysely<any>, stored: StoredRun, planned: PlannedRunWrite): Promise<RunWrite> {
+  /** Stores a planned change of a run read with `load`, with its attempt writes, and appends its events. */
+  async write(trx: Kysely<any>, stored: StoredRun, planned: PlannedRunWrite, attempts: readonly AttemptWrite[] = []): Promise<RunWrite> {
+    if (this.#dialect === 'postgres' && planned.events.length > 0 && attempts.length <= 1) return this.#writeAtOnce(trx, stored, planned, attempts[0]);
+    await this.writeAttempts(trx, stored.run.run_id, attempts);
     const result = await trx
       .updateTable(this.#t.backgroundRuns)
       .set({ ...runColumns(planned.run), last_sequence: stored.lastSequence + planned.events.length, version: stored.version + 1 })
@@ -98,6 +100,45 @@ export class SqlRunRows {
     if (Number(result.numUpdatedRows) !== 1) throw new StaleRowError(`run ${stored.run.run_id} changed during the write`);
     await this.#appendEvents(trx, planned.events);
     return { run: planned.run, events: planned.events };
+  }
+
+  /**
+   * PostgreSQL: the run row, its events and its attempt write in one statement (data-modifying WITHs), one round
+   * trip instead of three or four on every claim and finish. Events and attempt are written only if the versioned
+   * update found its row. An attempt update merges its fields into the stored JSON in place (`jsonb ||` keeps the
+   * nulls it sets), so it needs no read first.
+   */
+  async #writeAtOnce(trx: Kysely<any>, stored: StoredRun, planned: PlannedRunWrite, attempt: AttemptWrite | undefined): Promise<RunWrite> {
+    const run = planned.run;
+    const columns = { ...runColumns(run), last_sequence: stored.lastSequence + planned.events.length, version: stored.version + 1 };
+    const assignments = sql.join(Object.entries(columns).map(([column, value]) => sql`${sql.ref(column)} = ${value}`));
+    const attempts = this.#t.backgroundAttempts;
+    const attemptWrite =
+      attempt === undefined
+        ? sql``
+        : attempt.kind === 'create'
+          ? sql`, attempted as (
+              insert into ${sql.table(attempts)} as a (run_id, attempt_number, version, data)
+              select c.run_id, ${attempt.attempt.attempt_number}::integer, 1, ${JSON.stringify(attempt.attempt)}::text from changed c
+              on conflict (run_id, attempt_number) do update set data = excluded.data, version = a.version + 1
+            )`
+          : sql`, attempted as (
+              update ${sql.table(attempts)} as a set data = (a.data::jsonb || ${JSON.stringify(attempt.patch)}::jsonb)::text, version = a.version + 1
+              from changed c where a.run_id = c.run_id and a.attempt_number = ${attempt.attempt_number}::integer
+            )`;
+    const result = await sql<{ changed: string }>`
+      with changed as (
+        update ${sql.table(this.#t.backgroundRuns)} set ${assignments}
+        where run_id = ${run.run_id} and version = ${stored.version}
+        returning run_id
+      ), appended as (
+        insert into ${sql.table(this.#t.backgroundRunEvents)} (run_id, sequence, data)
+        select c.run_id, e.sequence, e.data
+        from changed c, unnest(${planned.events.map((e) => e.sequence)}::integer[], ${planned.events.map((e) => JSON.stringify(e))}::text[]) as e(sequence, data)
+      )${attemptWrite}
+      select count(*) as changed from changed`.execute(trx);
+    if (Number(result.rows[0]?.changed ?? 0) !== 1) throw new StaleRowError(`run ${run.run_id} changed during the write`);
+    return { run, events: planned.events };
   }
 
   /** Stores the attempt writes of a change (creates replace an attempt of the same number). */
@@ -203,6 +244,24 @@ export class SqlRunRows {
    */
   async #admitUnlessTaken(trx: Kysely<any>, run: BackgroundRun, now: string): Promise<AdmitWrite> {
     const planned = planAdmission(run, [], now);
+    if (this.#dialect === 'postgres') {
+      // One statement: the run, and its events only if the run was inserted.
+      const columns = { run_id: run.run_id, ...runColumns(planned.run), last_sequence: planned.events.length, version: 1 };
+      const names = sql.join(Object.keys(columns).map((column) => sql.ref(column)));
+      const result = await sql<{ added: string }>`
+        with added as (
+          insert into ${sql.table(this.#t.backgroundRuns)} (${names}) values (${sql.join(Object.values(columns))})
+          on conflict do nothing
+          returning run_id
+        ), appended as (
+          insert into ${sql.table(this.#t.backgroundRunEvents)} (run_id, sequence, data)
+          select a.run_id, e.sequence, e.data
+          from added a, unnest(${planned.events.map((e) => e.sequence)}::integer[], ${planned.events.map((e) => JSON.stringify(e))}::text[]) as e(sequence, data)
+        )
+        select count(*) as added from added`.execute(trx);
+      if (Number(result.rows[0]?.added ?? 0) === 0) return { runs: [], cancelled: [] };
+      return { runs: [{ run: planned.run, events: planned.events }], cancelled: [] };
+    }
     const insert = trx
       .insertInto(this.#t.backgroundRuns)
       .values({ run_id: run.run_id, ...runColumns(planned.run), last_sequence: planned.events.length, version: 1 });

@@ -257,8 +257,7 @@ export class SqlTaskStore implements TaskStore {
         // The row lock was taken after the row was chosen: if it changed in between, choose again.
         if (stored.run.status !== 'queued' || stored.run.queued_at > claim.now) throw new StaleRowError(`run ${stored.run.run_id} changed`);
         const planned = planClaim(stored.run, stored.lastSequence, claim);
-        await this.#rows.writeAttempts(trx, stored.run.run_id, planned.attempts);
-        return this.#rows.write(trx, stored, planned);
+        return this.#rows.write(trx, stored, planned, planned.attempts);
       },
       { retryOnUnique: true },
     );
@@ -269,8 +268,7 @@ export class SqlTaskStore implements TaskStore {
       const stored = await this.#rows.load(trx, runId);
       if (stored === null) throw new RecordNotFoundError('run', runId);
       const planned = applyRunChange(stored.run, stored.lastSequence, change);
-      await this.#rows.writeAttempts(trx, runId, change.attempts);
-      return this.#rows.write(trx, stored, planned);
+      return this.#rows.write(trx, stored, planned, change.attempts);
     });
   }
 
