@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, unlink } from 'node:fs/promises';
+import { lstat, open, unlink } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
+import { makeDirectory } from '../core/make-directory.ts';
 import { ConfigError } from '../core/errors.ts';
 
 export interface CheckLocalWorkspaceOptions {
@@ -29,7 +30,7 @@ export async function checkLocalWorkspace(directory: string, options: CheckLocal
   const rootInfo = await lstat(root).catch(() => null);
   if (rootInfo !== null && !rootInfo.isDirectory() && !rootInfo.isSymbolicLink()) fail(`it is a file, not a directory; ${elsewhere}`);
   try {
-    await mkdir(files, { recursive: true });
+    await makeDirectory(files);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
     if (code === 'ENOTDIR') fail(`a part of the path is a file, not a directory; ${elsewhere}`);

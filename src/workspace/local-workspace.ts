@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { makeDirectory } from '../core/make-directory.ts';
 import type { Workspace, WorkspaceEntry } from './workspace.ts';
 import { WorkspaceFileNotFoundError, WorkspaceIoError, WorkspaceIsDirectoryError } from './workspace-errors.ts';
 import { UnsafeWorkspacePathError, workspaceSegments } from './workspace-path.ts';
@@ -110,7 +111,7 @@ export class LocalWorkspace implements Workspace {
    */
   async #locate(path: string, create: boolean): Promise<string | null> {
     const segments = workspaceSegments(path);
-    if (create) await mkdir(this.#files, { recursive: true });
+    if (create) await makeDirectory(this.#files);
     let current = this.#files;
     for (const [index, segment] of segments.entries()) {
       current = join(current, segment);

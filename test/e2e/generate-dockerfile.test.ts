@@ -81,6 +81,18 @@ describe('omniserve generate-dockerfile', () => {
     expect(existsSync(join(dir, '.dockerignore'))).toBe(false);
   });
 
+  it('refuses an --output-dir the system will not create (under /proc) in one line instead of hanging', () => {
+    const dir = project();
+    // Node's recursive mkdir loops forever on such a path; the CLI creates one level at a time.
+    const result = spawnSync(process.execPath, [CLI_BIN, 'generate-dockerfile', '-f', 'agents/agent file.ts', '-o', '/proc/omniserve/x'], {
+      cwd: dir, encoding: 'utf8', env: childEnv(), timeout: 20_000,
+    });
+    expect(result.signal).toBeNull();
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^Error: Invalid value for '--output-dir' \/ '-o': cannot create \/proc\/omniserve\/x: ENOENT[^\n]*\n$/);
+    expect(existsSync(join(dir, '.dockerignore'))).toBe(false);
+  });
+
   it('refuses an agent outside the build context, naming both, and writes nothing', () => {
     const dir = project();
     const outside = realpathSync(mkdtempSync(join(tmpdir(), 'omniserve-outside-')));

@@ -35,6 +35,12 @@ describe('start-up checks the local workspace directory', () => {
     expect(text).toContain(file);
   });
 
+  it('refuses a directory the system will not create (under /proc) instead of hanging at start', async () => {
+    const error = await start({ OMNICOREAGENT_WORKSPACE_DIR: '/proc/omniserve-test/workspace' });
+    expect(error, String(error)).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.join('\n')).toContain('OMNICOREAGENT_WORKSPACE_DIR=/proc/omniserve-test/workspace cannot hold run workspaces');
+  });
+
   it('starts with a directory that does not exist yet, creating it', async () => {
     expect(await start({ OMNICOREAGENT_WORKSPACE_DIR: join(dir, 'fresh', 'workspace') })).toBeNull();
   });

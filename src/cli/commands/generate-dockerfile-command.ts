@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { makeDirectorySync } from '../../core/make-directory.ts';
 import type { Command } from 'commander';
 import { inspectProjectManifest } from '../../deploy/inspect-project-manifest.ts';
 import { pathInside } from '../../deploy/path-inside.ts';
@@ -27,7 +28,7 @@ function prepareOutputDir(outputDir: string): void {
     throw new CliError(`${flag}: ${where}${blocker} is a file, not a directory`, 2);
   }
   try {
-    mkdirSync(outputDir, { recursive: true });
+    makeDirectorySync(outputDir);
   } catch (error) {
     throw new CliError(`${flag}: cannot create ${outputDir}: ${error instanceof Error ? error.message : String(error)}`, 2);
   }

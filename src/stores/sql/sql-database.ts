@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { makeDirectorySync } from '../../core/make-directory.ts';
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { ConfigError } from '../../core/errors.ts';
 import { reasonOf, redactUrl, withTimeout } from '../store-connection-error.ts';
@@ -49,7 +49,7 @@ async function createDialect(dialect: SqlDialectName, location: string, timeoutM
   if (dialect === 'sqlite') {
     const { default: Database } = await import('better-sqlite3');
     const path = location === ':memory:' ? location : resolve(location);
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') makeDirectorySync(dirname(path));
     const database = new Database(path, { timeout: timeoutMs });
     // WAL lets several processes read while one writes; the busy timeout makes writers wait instead of failing.
     if (path !== ':memory:') database.pragma('journal_mode = WAL');
