@@ -8,6 +8,7 @@ import {
 } from './policies.ts';
 import { ScheduleSpecSchema } from './schedule-spec.ts';
 import { utcDateTime } from './utc-datetime.ts';
+import { MAX_TIMER_SECONDS, TIMER_LIMIT_MESSAGE } from '../core/timer-limit.ts';
 
 const jsonObject = z.record(z.string(), z.unknown());
 const timestamp = (field: string) => utcDateTime(field).nullish().transform((value) => value ?? null);
@@ -40,7 +41,7 @@ const task = {
   query: z.string().refine((query) => query.trim() !== '', { message: 'query must not be blank' }),
   schedule: ScheduleSpecSchema,
   enabled: z.boolean().default(true),
-  timeout_seconds: z.number().gt(0).nullish().transform((value) => value ?? null),
+  timeout_seconds: z.number().gt(0).lte(MAX_TIMER_SECONDS, `timeout_seconds ${TIMER_LIMIT_MESSAGE}`).nullish().transform((value) => value ?? null),
   retry_policy: RetryPolicySchema.prefault({}),
   overlap_policy: OverlapPolicySchema.default('skip_if_running'),
   session_policy: SessionPolicySchema.prefault({}),

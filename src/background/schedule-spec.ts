@@ -17,6 +17,11 @@ export type MisfirePolicy = (typeof MISFIRE_POLICIES)[number];
 const OWN_FIELD = { interval: 'seconds', cron: 'expression', once: 'run_at' } as const;
 
 export const MAX_INTERVAL_SECONDS = 10 * 365 * 24 * 3600;
+/**
+ * Shortest interval: a schedule firing many times a second would flood the store and the model (the reference
+ * takes any positive number); work that frequent belongs in the agent, not in a schedule.
+ */
+export const MIN_INTERVAL_SECONDS = 1;
 
 const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((value) => value ?? null);
 
@@ -24,7 +29,7 @@ export const ScheduleSpecSchema = z
   .strictObject({
     type: z.enum(SCHEDULE_TYPES),
     // Ten years: longer intervals are a mistake, and they overflow date arithmetic long before they are useful.
-    seconds: optional(z.number().gt(0).lte(MAX_INTERVAL_SECONDS)),
+    seconds: optional(z.number().gte(MIN_INTERVAL_SECONDS, `interval seconds must be at least ${MIN_INTERVAL_SECONDS}`).lte(MAX_INTERVAL_SECONDS)),
     expression: optional(z.string()),
     run_at: optional(utcDateTime('run_at')),
     timezone: z

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { ConfigError } from '../core/errors.ts';
+import { MAX_TIMER_SECONDS, TIMER_LIMIT_MESSAGE } from '../core/timer-limit.ts';
 import type { ServeConfigField } from './env-vars.ts';
 import { resolveTaskStoreConfig, type TaskStoreSettings } from './task-store-config.ts';
 
@@ -92,7 +93,23 @@ export function applyServeConfigRules(draft: ConfigDraft, sink: ProblemSink): vo
   const lease = number('backgroundLeaseSeconds');
   if (lease !== undefined && lease <= 0) complain('backgroundLeaseSeconds', 'must be greater than 0');
   checkWorkspace(draft, complain);
+  for (const field of TIMER_FIELDS) {
+    const value = number(field);
+    if (value !== undefined && value > MAX_TIMER_SECONDS) complain(field, TIMER_LIMIT_MESSAGE);
+  }
 }
+
+const TIMER_FIELDS: readonly ServeConfigField[] = [
+  'requestTimeout',
+  'rateLimitWindow',
+  'backgroundTaskStoreConnectTimeout',
+  'backgroundLeaseSeconds',
+  'runAdmissionWaitSeconds',
+  'orphanSweepIntervalSeconds',
+  'orphanSweepDecidedGraceSeconds',
+  'sseHeartbeatSeconds',
+  'shutdownGraceSeconds',
+];
 
 const WORKSPACE_BACKENDS = ['local', 's3', 'r2'];
 

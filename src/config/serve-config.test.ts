@@ -211,6 +211,14 @@ describe('loadServeConfig validation', () => {
       'OMNICOREAGENT_BACKGROUND_TASK_STORE_CONNECT_TIMEOUT must be greater than 0, got "0"',
     ],
     [
+      { OMNICOREAGENT_SERVE_REQUEST_TIMEOUT: '2592000' },
+      'OMNICOREAGENT_SERVE_REQUEST_TIMEOUT must be at most 2147483 seconds (24.8 days, the longest timer Node.js can set), got "2592000"',
+    ],
+    [
+      { OMNICOREAGENT_BACKGROUND_LEASE_SECONDS: '1e9' },
+      'OMNICOREAGENT_BACKGROUND_LEASE_SECONDS must be at most 2147483 seconds (24.8 days, the longest timer Node.js can set), got "1e9"',
+    ],
+    [
       { OMNICOREAGENT_BACKGROUND_AGENT_ID: 'my agent' },
       'OMNICOREAGENT_BACKGROUND_AGENT_ID must be non-empty and contain only letters, digits, "_", "." and "-", got "my agent"',
     ],

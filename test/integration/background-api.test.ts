@@ -127,6 +127,8 @@ describe('background API: tasks', () => {
     ['an unknown misfire policy', { schedule: { type: 'interval', seconds: 5, misfire_policy: 'later' } }, ['body', 'schedule', 'misfire_policy']],
     ['a bad date', { schedule: { type: 'once', run_at: '2030-02-30T00:00:00' } }, ['body', 'schedule', 'run_at']],
     ['a zero timeout', { timeout_seconds: 0 }, ['body', 'timeout_seconds']],
+    ['a timeout past the longest timer (it would fire at once)', { timeout_seconds: 2_592_000 }, ['body', 'timeout_seconds']],
+    ['an interval under one second (reference: accepted)', { schedule: { type: 'interval', seconds: 0.001 } }, ['body', 'schedule', 'seconds']],
     ['max delay under initial delay', { retry_policy: { initial_delay_seconds: 60, max_delay_seconds: 10 } }, ['body', 'retry_policy', 'max_delay_seconds']],
     ['a fixed session without id', { session_policy: { mode: 'fixed' } }, ['body', 'session_policy', 'session_id']],
     ['an escaping namespace template', { workspace_policy: { namespace_template: '../{run_id}' } }, ['body', 'workspace_policy', 'namespace_template']],
