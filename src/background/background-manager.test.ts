@@ -320,6 +320,40 @@ describe('leases', () => {
   });
 });
 
+describe('shutdown with a workspace that stopped answering', () => {
+  it('waits a bounded time for the run files, logs what it left, and the run keeps its lease for recovery', async () => {
+    let hang = false;
+    const never = new Promise<never>(() => undefined);
+    const files: string[] = [];
+    const workspace = {
+      writeFile: async (path: string) => (hang ? never : void files.push(path)),
+      appendFile: async (path: string) => (hang ? never : void files.push(path)),
+      readFile: async () => null,
+      list: async () => [],
+      remove: async () => undefined,
+    };
+    const errors: string[] = [];
+    const logger = { warn() {}, error: (_details: Record<string, unknown>, message: string) => void errors.push(message) };
+    const { clock, store, task, pass, trigger, agent, manager } = await setup([{ hang: true }], { workspace, logger });
+    await task();
+    const { run_id } = await trigger();
+    await pass();
+    await agent.called(1);
+    hang = true;
+    let done = false;
+    const stopped = manager.shutdown(0).then(() => (done = true));
+    for (let waited = 0; waited < 20 && !done; waited += 1) {
+      await settle();
+      await clock.advance(1_000);
+    }
+    await stopped;
+    expect(errors.some((message) => message.includes('shutdown'))).toBe(true);
+    expect(files.length).toBeGreaterThan(0);
+    // Whatever the store holds, the run is not lost: queued again, or still leased (recovered once that expires).
+    expect(['queued', 'running']).toContain((await store.getRun(run_id))?.status);
+  });
+});
+
 describe('schedules through the manager', () => {
   it('applies the misfire policy to occurrences missed while paused', async () => {
     const { clock, store, manager, task, pass } = await setup();

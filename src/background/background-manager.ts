@@ -7,7 +7,7 @@ import { AgentResolver, type AgentFactory } from './agent-resolver.ts';
 import type { BackgroundContext } from './background-context.ts';
 import { BackgroundScheduler } from './background-scheduler.ts';
 import { BackgroundWorker } from './background-worker.ts';
-import { systemClock, type Clock } from './clock.ts';
+import { STOPPED, systemClock, type Clock } from './clock.ts';
 import { RunCatalog } from './run-catalog.ts';
 import { RunEventSink, silentLogger, type BackgroundLogger, type RunObserver } from './run-event-sink.ts';
 import { RunExecutor, type AgentTelemetry } from './run-executor.ts';
@@ -63,6 +63,9 @@ export interface BackgroundStatus {
   readonly status_counts: Partial<Record<RunStatus, number>>;
 }
 
+/** How long shutdown waits for run files still queued for the workspace. */
+const SHUTDOWN_SETTLE_MS = 5_000;
+
 /**
  * Background execution for one process (spec 6): the agent, task and run catalogues the API uses, and the
  * scheduler/worker loop. Any number of processes may share one store.
@@ -78,6 +81,8 @@ export class BackgroundManager {
   readonly store: TaskStore;
   readonly #sink: RunEventSink;
   readonly #resolver: AgentResolver;
+  readonly #clock: Clock;
+  readonly #logger: BackgroundLogger;
   #initialized = false;
   #closed: Promise<void> | null = null;
 
@@ -85,6 +90,8 @@ export class BackgroundManager {
     const clock = options.clock ?? systemClock;
     const logger = options.logger ?? silentLogger;
     this.store = options.store;
+    this.#clock = clock;
+    this.#logger = logger;
     this.workerId = options.workerId ?? newId('worker');
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.defaultAgentId = options.defaultAgentId;
@@ -178,7 +185,12 @@ export class BackgroundManager {
   shutdown(graceMs = 0): Promise<void> {
     this.#closed ??= (async () => {
       await this.worker.stop(graceMs);
-      await this.#sink.flush();
+      // Run files still queued for a workspace that stopped answering would hold the exit for minutes (each request
+      // has its own time limit, and they go one after another): they get a bounded wait, then are given up, logged.
+      const timer = new AbortController();
+      const flushed = await Promise.race([this.#sink.flush().then(() => true), this.#clock.sleep(SHUTDOWN_SETTLE_MS, timer.signal).then(() => false)]);
+      timer.abort(STOPPED);
+      if (!flushed) this.#logger.error({ waited_ms: SHUTDOWN_SETTLE_MS }, 'background run files (run.json, events.jsonl) still unwritten at shutdown were given up: the workspace did not answer');
       await this.#resolver.close();
       await this.store.close();
     })();

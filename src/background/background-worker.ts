@@ -10,6 +10,8 @@ import { isoAt } from './utc-datetime.ts';
 
 /** Claims in flight at once per process. */
 const CLAIM_CONCURRENCY = 4;
+/** How long shutdown waits for aborted runs to record their end. */
+const ABORT_SETTLE_MS = 5_000;
 /** Most claims one look at the queue leads to (then it looks again). */
 const CLAIM_ROUND = 16;
 /**
@@ -115,7 +117,15 @@ export class BackgroundWorker {
       timer.abort(STOPPED);
     }
     this.#options.executor.abortAll(new RunAbortedError('shutdown', 'The server is shutting down'));
-    await this.whenIdle();
+    // Aborted runs record their end quickly, unless a store or workspace bucket stopped answering: shutdown does not
+    // wait on that for long. A run left behind keeps its lease, so it is recovered (lease_expired) after a restart or
+    // by another process; nothing accepted is lost.
+    const timer = new AbortController();
+    const settled = await Promise.race([this.whenIdle().then(() => true), this.#options.clock.sleep(ABORT_SETTLE_MS, timer.signal).then(() => false)]);
+    timer.abort(STOPPED);
+    if (!settled) {
+      this.#options.logger.error({ runs: this.#executions.size, waited_ms: ABORT_SETTLE_MS }, 'background runs still recording their end at shutdown; their leases will expire and another process (or a restart) recovers them');
+    }
   }
 
   async #run(): Promise<void> {
