@@ -60,8 +60,11 @@ const S3_BUCKET_RULE =
   `digit, no "..", not an IP address, not starting with ${orList(RESERVED_S3_PREFIXES)}, not ending with ${orList(RESERVED_S3_SUFFIXES)}`;
 /** AWS's own form (`eu-west-1`, `us-gov-west-1`); without an endpoint the region also becomes part of a host name. */
 const AWS_REGION_FORM = /^(?=.{1,63}$)[a-z0-9]+(-[a-z0-9]+)*$/;
-/** S3-compatible servers name their regions freely (`garage`, `US_WEST`), but never with spaces or punctuation. */
-const COMPATIBLE_REGION_FORM = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+/**
+ * S3-compatible servers name their regions freely (`garage`, `fr-par`), but the AWS SDK takes only a host name label:
+ * letters, digits and inner "-" (it refuses `US_WEST` at the first request, as "cannot be reached").
+ */
+const COMPATIBLE_REGION_FORM = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 const ENDPOINT_RULE = 'scheme://host[:port] with at most a path (such as http://localhost:9000)';
 const R2_BUCKET_RULE = 'an R2 bucket name: 3-63 characters, lowercase letters, digits and "-", starting and ending with a letter or digit';
 
@@ -128,7 +131,7 @@ function resolveS3(env: WorkspaceEnvironment, prefix: string, problems: string[]
   if (region !== undefined && endpoint !== null && !COMPATIBLE_REGION_FORM.test(region)) {
     problems.push(
       'AWS_REGION must be a region name such as eu-west-1, or the one the S3-compatible server at AWS_ENDPOINT_URL expects ' +
-        `(letters, digits, "-" and "_", starting with a letter or digit, at most 63 characters), got ${describeValue(region)}`,
+        `(letters, digits and "-", starting and ending with a letter or digit, at most 63 characters), got ${describeValue(region)}`,
     );
   }
   const keyId = env.AWS_ACCESS_KEY_ID;

@@ -81,6 +81,17 @@ describe('omniserve generate-dockerfile', () => {
     expect(existsSync(join(dir, '.dockerignore'))).toBe(false);
   });
 
+  it('refuses an agent file name with a control character, which would break out of the ENV line', () => {
+    const dir = project();
+    writeFileSync(join(dir, 'agents', 'x\nRUN echo INJECTED\n.ts'), 'export const agent = {}');
+    const result = cli(dir, '-f', 'agents/x\nRUN echo INJECTED\n.ts');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(
+      `Error: Invalid value for '--file' / '-f': "agents/x\\nRUN echo INJECTED\\n.ts" has a control character (such as a newline), which a Dockerfile line cannot hold; rename the file\n`,
+    );
+    expect(existsSync(join(dir, 'Dockerfile'))).toBe(false);
+  });
+
   it('refuses an --output-dir the system will not create (under /proc) in one line instead of hanging', () => {
     const dir = project();
     // Node's recursive mkdir loops forever on such a path; the CLI creates one level at a time.

@@ -58,6 +58,10 @@ export function registerGenerateDockerfileCommand(program: Command): void {
       if (inside === undefined) {
         throw new CliError(`Agent file must be inside the current Docker build context: ${agentFile} is not inside ${context}`);
       }
+      // A newline in the name would end the ENV line and start an instruction of the file's choosing.
+      if (/[\u0000-\u001f\u007f]/.test(inside)) {
+        throw new CliError(`Invalid value for '--file' / '-f': ${JSON.stringify(inside)} has a control character (such as a newline), which a Dockerfile line cannot hold; rename the file`, 2);
+      }
       const agentPath = `/app/${inside}`;
       const outputDir = resolve(flags.outputDir);
       prepareOutputDir(outputDir);
