@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ScopedWorkspace } from '../scoped-workspace.ts';
 import type { Workspace, WorkspaceEntry } from '../workspace.ts';
-import { WorkspaceFileNotFoundError, WorkspaceIsDirectoryError } from '../workspace-errors.ts';
+import { WorkspaceFileNotFoundError, WorkspaceIoError, WorkspaceIsDirectoryError } from '../workspace-errors.ts';
 import { UnsafeWorkspacePathError } from '../workspace-path.ts';
 
 export interface WorkspaceHarness {
@@ -97,6 +97,27 @@ export function workspaceConformance(name: string, harness: () => WorkspaceHarne
         ['a.txt', 'a.txt', false],
         ['sub', 'sub', true],
         ['sub/b.txt', 'b.txt', false],
+      ]);
+    });
+
+    it('never lets a file and a directory share a path, writing nothing', async () => {
+      const workspace = await harness().open();
+      await workspace.writeFile('w/f.txt', 'f');
+      await workspace.writeFile('w/d/inner.txt', 'i');
+      for (const write of [() => workspace.writeFile('w/f.txt/sub.txt', 'x'), () => workspace.appendFile('w/f.txt/sub.txt', 'x')]) {
+        const error = await write().catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(UnsafeWorkspacePathError);
+        expect(String((error as Error).message)).toContain('"w/f.txt/sub.txt" goes through a file');
+      }
+      for (const write of [() => workspace.writeFile('w/d', 'x'), () => workspace.appendFile('w/d', 'x')]) {
+        const error = await write().catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(WorkspaceIoError);
+        expect(String((error as Error).message)).toContain('EISDIR');
+      }
+      expect(shape(await workspace.list('w'))).toEqual([
+        ['d', 'd', true],
+        ['w/d/inner.txt', 'inner.txt', false],
+        ['w/f.txt', 'w/f.txt', false],
       ]);
     });
 

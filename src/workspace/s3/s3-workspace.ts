@@ -8,8 +8,8 @@ import {
   type _Object,
 } from '@aws-sdk/client-s3';
 import type { Workspace, WorkspaceEntry } from '../workspace.ts';
-import { WorkspaceFileNotFoundError, WorkspaceIsDirectoryError } from '../workspace-errors.ts';
-import { workspaceSegments } from '../workspace-path.ts';
+import { WorkspaceFileNotFoundError, WorkspaceIoError, WorkspaceIsDirectoryError } from '../workspace-errors.ts';
+import { UnsafeWorkspacePathError, workspaceSegments } from '../workspace-path.ts';
 
 export interface S3WorkspaceOptions {
   readonly bucket: string;
@@ -58,12 +58,15 @@ export class S3Workspace implements Workspace {
   }
 
   async writeFile(path: string, content: string): Promise<void> {
-    await this.#put(this.#key(path), content);
+    const key = this.#key(path);
+    if (!(await this.#exists(key))) await this.#checkNewFile('write', path);
+    await this.#put(key, content);
   }
 
   async appendFile(path: string, content: string): Promise<void> {
     const key = this.#key(path);
     const current = await this.#get(key);
+    if (current === null) await this.#checkNewFile('append', path);
     await this.#put(key, (current ?? '') + content);
   }
 
@@ -108,6 +111,23 @@ export class S3Workspace implements Workspace {
     const below = await this.#send((client) => client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${key}/`, MaxKeys: 1 })));
     if ((below.KeyCount ?? below.Contents?.length ?? 0) > 0) throw new WorkspaceIsDirectoryError(relative);
     throw new WorkspaceFileNotFoundError(relative);
+  }
+
+  /**
+   * S3 keys are not a tree: without this, `f.txt` and `f.txt/sub.txt` (or `d` and `d/inner.txt`) could both be
+   * written, and the listing would show one name as a file and a directory. A new file is refused as the local
+   * backend refuses it. The look-ups go out together (one round trip); a file that exists already needs none.
+   */
+  async #checkNewFile(operation: string, path: string): Promise<void> {
+    const segments = workspaceSegments(path);
+    const parents = segments.slice(0, -1).map((_, i) => this.#exists(`${this.#root}${segments.slice(0, i + 1).join('/')}`));
+    const key = `${this.#root}${segments.join('/')}`;
+    const below = this.#send((client) => client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${key}/`, MaxKeys: 1 })));
+    const [files, listed] = await Promise.all([Promise.all(parents), below]);
+    if (files.some(Boolean)) throw new UnsafeWorkspacePathError(`workspace path ${JSON.stringify(path)} goes through a file`);
+    if ((listed.KeyCount ?? listed.Contents?.length ?? 0) > 0) {
+      throw new WorkspaceIoError(operation, segments.join('/'), 'EISDIR', 'illegal operation on a directory');
+    }
   }
 
   /** Releases the client's sockets. */
