@@ -116,8 +116,8 @@ export function workspaceConformance(name: string, harness: () => WorkspaceHarne
       }
       expect(shape(await workspace.list('w'))).toEqual([
         ['d', 'd', true],
-        ['w/d/inner.txt', 'inner.txt', false],
-        ['w/f.txt', 'w/f.txt', false],
+        ['d/inner.txt', 'inner.txt', false],
+        ['f.txt', 'f.txt', false],
       ]);
     });
 
