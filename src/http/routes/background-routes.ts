@@ -8,7 +8,7 @@ import {
   TaskSpecSchema,
   type BackgroundTask,
 } from '../../background/background-records.ts';
-import { isRunStatus } from '../../background/run-record.ts';
+import { isRunStatus, RUN_STATUSES } from '../../background/run-record.ts';
 import { OmniError, type ErrorCode } from '../../core/errors.ts';
 import { jsonRoute, type RouteDefinition } from '../route-definition.ts';
 import type { ServeContext } from '../serve-context.ts';
@@ -153,7 +153,7 @@ export const listRunsRoute = jsonRoute<undefined, P<typeof RunsQuery>>({
   async handle({ query }, context) {
     const manager = background(context);
     const status = query.status ?? null;
-    if (status !== null && !isRunStatus(status)) throw new OmniError('VALIDATION_FAILED', `'${status}' is not a valid BackgroundRunStatus`);
+    if (status !== null && !isRunStatus(status)) throw new OmniError('VALIDATION_FAILED', `'${status}' is not a valid BackgroundRunStatus (use one of: ${RUN_STATUSES.join(', ')})`);
     return manager.runs.list({ taskId: query.task_id ?? null, status, limit: query.limit });
   },
 });
