@@ -178,7 +178,7 @@ export const runEventsRoute = jsonRoute<undefined, undefined, P<typeof RunParams
 
 export const runWorkspaceRoute = jsonRoute<undefined, undefined, P<typeof RunParams>>({
   kind: 'json', method: 'GET', path: '/background/runs/:run_id/workspace', tags, summary: "Files in a run's workspace",
-  params: RunParams, response: RunWorkspaceResponse, errors: withDisabled('NOT_FOUND'),
+  params: RunParams, response: RunWorkspaceResponse, errors: withDisabled('NOT_FOUND', 'WORKSPACE_UNREACHABLE', 'WORKSPACE_REFUSED'),
   handle: async ({ params }, context) => background(context).runs.workspace(params.run_id),
 });
 
