@@ -56,7 +56,14 @@ const clone = <T>(value: T): T => structuredClone(value);
  * Queued runs and due schedules are kept in heaps (stale entries are dropped lazily), so claiming and
  * dispatching stay O(log n) however many runs pile up.
  */
+const DEFAULT_MAX_FINISHED_RUNS = 10_000;
+
 export class MemoryTaskStore implements TaskStore {
+  /** Finished runs kept (with their events and attempts); older ones are forgotten, oldest finish first. */
+  readonly #maxFinishedRuns: number;
+  /** Ids of finished runs in the order they finished, from `#finishedHead` on. */
+  #finished: string[] = [];
+  #finishedHead = 0;
   readonly #agents = new Map<string, BackgroundAgent>();
   readonly #tasks = new Map<string, BackgroundTask>();
   readonly #states = new Map<string, ScheduleState>();
@@ -70,6 +77,14 @@ export class MemoryTaskStore implements TaskStore {
   readonly #due = new MemoryMinHeap<DueEntry>();
   /** Runs queued at the same millisecond are claimed in the order they were queued. */
   #queueSeq = 0;
+
+  /**
+   * `maxFinishedRuns` (default 10,000) bounds the memory a long-running server spends on history: a task every
+   * minute would otherwise add 1,440 runs a day, for ever. Unfinished runs are never dropped.
+   */
+  constructor(options: { readonly maxFinishedRuns?: number } = {}) {
+    this.#maxFinishedRuns = Math.max(1, options.maxFinishedRuns ?? DEFAULT_MAX_FINISHED_RUNS);
+  }
 
   async saveAgent(agent: BackgroundAgent, options: { readonly replace: boolean }): Promise<boolean> {
     const existed = this.#agents.has(agent.agent_id);
@@ -336,7 +351,26 @@ export class MemoryTaskStore implements TaskStore {
     this.#index(before, planned.run);
     entry.run = planned.run;
     entry.events.push(...planned.events);
-    return { run: copyRun(planned.run), events: planned.events.map((event) => ({ ...event })) };
+    const written = { run: copyRun(planned.run), events: planned.events.map((event) => ({ ...event })) };
+    if (isTerminal(planned.run.status) && (before === null || !isTerminal(before.status))) this.#finishedRun(planned.run.run_id);
+    return written;
+  }
+
+  #finishedRun(runId: string): void {
+    this.#finished.push(runId);
+    while (this.#finished.length - this.#finishedHead > this.#maxFinishedRuns) {
+      const oldest = this.#finished[this.#finishedHead] as string;
+      this.#finishedHead += 1;
+      const entry = this.#runs.get(oldest);
+      if (entry === undefined || !isTerminal(entry.run.status)) continue;
+      this.#runs.delete(oldest);
+      this.#runsByTask.get(entry.run.task_id)?.delete(oldest);
+      this.#occurrences.get(entry.run.task_id)?.delete(entry.run.occurrence_id);
+    }
+    if (this.#finishedHead > 1024 && this.#finishedHead * 2 > this.#finished.length) {
+      this.#finished = this.#finished.slice(this.#finishedHead);
+      this.#finishedHead = 0;
+    }
   }
 
   #index(before: BackgroundRun | null, after: BackgroundRun | null): void {
