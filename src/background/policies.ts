@@ -7,7 +7,7 @@ export type RetryReason = (typeof RETRY_REASONS)[number];
 
 export const RetryPolicySchema = z
   .strictObject({
-    max_retries: z.number().int().gte(0).default(0),
+    max_retries: z.number().int().gte(0).lte(100, 'max_retries must be at most 100').default(0),
     initial_delay_seconds: z.number().gte(0).default(30),
     max_delay_seconds: z.number().gte(0).default(300),
     backoff: z.enum(BACKOFF_KINDS).default('exponential'),
@@ -36,7 +36,7 @@ export const SESSION_MODES = ['task', 'run', 'fixed'] as const;
 export const SessionPolicySchema = z
   .strictObject({
     mode: z.enum(SESSION_MODES).default('task'),
-    session_id: z.string().trim().min(1).nullish().transform((value) => value ?? null),
+    session_id: z.string().trim().min(1).max(255, 'session_id must be at most 255 characters (the size every store keeps)').nullish().transform((value) => value ?? null),
   })
   .superRefine((policy, ctx) => {
     if (policy.mode === 'fixed' && policy.session_id === null) {

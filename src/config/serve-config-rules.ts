@@ -68,6 +68,8 @@ export function applyServeConfigRules(draft: ConfigDraft, sink: ProblemSink): vo
   const agentId = draft.backgroundAgentId;
   if (typeof agentId === 'string' && !ID_PATTERN.test(agentId)) {
     complain('backgroundAgentId', 'must be non-empty and contain only letters, digits, "_", "." and "-"');
+  } else if (typeof agentId === 'string' && agentId.length > 120) {
+    complain('backgroundAgentId', 'must be at most 120 characters');
   }
   const connectTimeout = number('backgroundTaskStoreConnectTimeout');
   if (connectTimeout !== undefined && connectTimeout <= 0) {
