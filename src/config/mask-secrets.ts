@@ -16,7 +16,7 @@ export function maskToken(token: string | null): string {
 
 const URL_AUTHORITY = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)/i;
 /** Query parameters that drivers accept credentials in (`?password=`, `?authToken=`, `?sslkey=`...). */
-const SECRET_QUERY_PARAM = /([?&][^=&#]*(?:pass|pwd|secret|token|key)[^=&#]*=)([^&#]*)/gi;
+const SECRET_QUERY_PARAM = /([?&][^=&#]*(?:pass|pwd|secret|token|key|authmechanismproperties)[^=&#]*=)([^&#]*)/gi;
 
 /**
  * Store URLs often carry a password (`redis://:secret@host`, `?password=`); the rest of the URL is what a reader

@@ -1,12 +1,11 @@
-/** Shows a connection URL without its password, so errors and logs never carry a credential. */
+import { maskUrlSecrets } from '../config/mask-secrets.ts';
+
+/**
+ * Shows a connection URL without its password (in the user info or a query parameter such as `?password=`), so
+ * errors and logs never carry a credential: the one masking `config --show` uses too.
+ */
 export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '****';
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:****@');
-  }
+  return maskUrlSecrets(url);
 }
 
 /** The text of a driver error without anything that looks like a connection URL's password. */

@@ -27,6 +27,15 @@ describe('store connection errors name the variable and host, never the password
     expect(text).not.toContain('pw123456');
   });
 
+  it('never shows a password given as a query parameter (PostgreSQL, MariaDB)', async () => {
+    for (const url of ['postgres://no_such_user@127.0.0.1:5432/test?password=qsecret77', 'mysql://root@127.0.0.1:3306/no_such_db?password=qsecret77']) {
+      const text = await failure(openStores({ backend: 'sql', url, connectTimeout: 5 }));
+      expect(text).toContain('127.0.0.1');
+      expect(text).toContain('password=****');
+      expect(text).not.toContain('qsecret77');
+    }
+  });
+
   it('refuses wrong MariaDB credentials', async () => {
     const text = await failure(openStores({ backend: 'sql', url: 'mysql://root:wrongpass99@127.0.0.1:3306/test', connectTimeout: 5 }));
     expect(text).toContain('OMNICOREAGENT_BACKGROUND_TASK_STORE_URL');
