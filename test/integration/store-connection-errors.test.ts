@@ -55,6 +55,12 @@ describe('store connection errors name the variable and host, never the password
     expect(text).not.toContain('hunter22');
   });
 
+  it('refuses a Redis database number the server does not have (it silently used database 0)', async () => {
+    const text = await failure(openStores({ backend: 'redis', url: 'redis://127.0.0.1:6379/99', connectTimeout: 5 }));
+    expect(text).toContain('OMNICOREAGENT_BACKGROUND_TASK_STORE_URL');
+    expect(text).toMatch(/DB index is out of range/i);
+  });
+
   it('refuses a Redis URL with the wrong scheme', async () => {
     const text = await failure(openStores({ backend: 'redis', url: 'http://127.0.0.1:6379' }));
     expect(text).toContain('must be a redis:// or rediss:// URL');

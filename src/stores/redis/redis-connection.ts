@@ -33,7 +33,10 @@ export async function openRedis(options: RedisConnectionOptions): Promise<Redis>
   const remember = (error: unknown) => (lastError = error);
   client.on('error', remember);
   try {
-    await withTimeout(client.connect().then(() => client.ping()), timeoutMs, `Redis at ${shown}`);
+    // A database number the server lacks fails ioredis's own SELECT only as an event, and the client then works on
+    // database 0: select it again here, where a refusal stops the start.
+    const db = client.options.db ?? 0;
+    await withTimeout(client.connect().then(() => (db === 0 ? client.ping() : client.select(db))), timeoutMs, `Redis at ${shown}`);
   } catch (error) {
     client.disconnect();
     throw new ConfigError([`${options.variable}: cannot connect to ${shown}: ${reasonOf(lastError ?? error)}`]);
