@@ -7,6 +7,7 @@ import type { OmniServeConfig } from '../config/serve-config.ts';
 import { MemoryTaskStore } from '../stores/memory/memory-task-store.ts';
 import type { TelemetryRecorder } from '../telemetry/telemetry-recorder.ts';
 import { LocalWorkspace } from '../workspace/local-workspace.ts';
+import type { SessionStore } from '../stores/types.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 
 export interface BackgroundWiring {
@@ -15,6 +16,8 @@ export interface BackgroundWiring {
   /** The server's telemetry, read when the first run event is written (so it may be built after the manager). */
   readonly telemetry: () => TelemetryRecorder;
   readonly logger: BackgroundLogger;
+  /** The server's durable conversation store, once opened: agents built from specs keep their history there. */
+  readonly sessions?: () => SessionStore | null;
   /** The task store of the configured backend (spec 2.3); a new in-memory one when not given. */
   readonly store?: TaskStore;
   /** The workspace of a remote backend (S3, R2), opened at start-up; the local one is built here. */
@@ -38,6 +41,7 @@ export function createBackgroundManager(config: OmniServeConfig, wiring: Backgro
     telemetry,
     agentTelemetry: (run) => wiring.telemetry().watchRun(run),
     logger: wiring.logger,
+    ...(wiring.sessions ? { sessionStore: wiring.sessions } : {}),
     ...(wiring.localTools ? { localTools: wiring.localTools } : {}),
     ...overrides,
     store: overrides.store ?? wiring.store ?? new MemoryTaskStore(),

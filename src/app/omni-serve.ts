@@ -130,6 +130,7 @@ export class OmniServe {
       }),
       background: createBackgroundManager(this.config, {
         telemetry: () => this.#context.telemetry,
+        sessions: () => this.#stores?.sessions ?? null,
         logger: { warn: (details, message) => this.app.log.warn(details, message), error: (details, message) => this.app.log.error(details, message) },
         ...(extras.localToolsRegistry ? { localTools: extras.localToolsRegistry } : {}),
         ...(extras.background ? { overrides: extras.background } : {}),

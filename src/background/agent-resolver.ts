@@ -4,6 +4,7 @@ import type { ToolRegistry } from '../agent/tool-registry.ts';
 import { ConfigError } from '../core/errors.ts';
 import { toAgentOptions } from './agent-spec-conversion.ts';
 import type { BackgroundAgent } from './background-records.ts';
+import type { SessionStore } from '../stores/types.ts';
 import type { TaskStore } from './task-store.ts';
 
 /** Builds an agent from its stored spec; `OmniCoreAgent` unless a test passes another factory. */
@@ -18,6 +19,8 @@ export class AgentUnavailableError extends Error {
 
 export interface AgentResolverOptions {
   readonly store: TaskStore;
+  /** The server's conversation store, given to agents built from specs (read when one is built: opened later). */
+  readonly sessionStore?: () => SessionStore | null;
   readonly localTools?: Readonly<Record<string, ToolRegistry>>;
   readonly factory?: AgentFactory;
 }
@@ -31,6 +34,7 @@ export class AgentResolver {
   readonly #store: TaskStore;
   readonly #localTools: Readonly<Record<string, ToolRegistry>>;
   readonly #factory: AgentFactory;
+  readonly #sessionStore: () => SessionStore | null;
   readonly #live = new Map<string, ServableAgent>();
   readonly #built = new Map<string, { readonly version: string; readonly agent: ServableAgent }>();
 
@@ -38,6 +42,7 @@ export class AgentResolver {
     this.#store = options.store;
     this.#localTools = options.localTools ?? {};
     this.#factory = options.factory ?? buildOmniCoreAgent;
+    this.#sessionStore = options.sessionStore ?? (() => null);
   }
 
   setLive(agentId: string, agent: ServableAgent): void {
@@ -80,6 +85,9 @@ export class AgentResolver {
       const problems = error instanceof ConfigError ? error.problems.join('; ') : error instanceof Error ? error.message : String(error);
       throw new AgentUnavailableError(`agent ${agentId} could not be built: ${problems}`);
     }
+    // Its conversations go where the served agent's go (a durable store survives restarts and other processes).
+    const sessions = this.#sessionStore();
+    if (sessions !== null) agent.attachSessionStore?.(sessions);
     if (cached !== undefined) void cached.agent.cleanup?.().catch(() => undefined);
     this.#built.set(agentId, { version, agent });
     return agent;

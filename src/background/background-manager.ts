@@ -1,6 +1,7 @@
 import type { ServableAgent } from '../agent/servable-agent.ts';
 import type { ToolRegistry } from '../agent/tool-registry.ts';
 import { newId } from '../core/ids.ts';
+import type { SessionStore } from '../stores/types.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 import { AgentCatalog } from './agent-catalog.ts';
 import { AgentResolver, type AgentFactory } from './agent-resolver.ts';
@@ -45,6 +46,8 @@ export interface BackgroundManagerOptions {
   /** Tool sets agent specs may name in `local_tools_ref`. */
   readonly localTools?: Readonly<Record<string, ToolRegistry>>;
   readonly agentFactory?: AgentFactory;
+  /** The server's conversation store for agents built from specs; they keep their own memory without it. */
+  readonly sessionStore?: () => SessionStore | null;
   readonly logger?: BackgroundLogger;
   readonly random?: () => number;
   /** How often a `wait` request re-reads the run (changes made in this process wake it at once). */
@@ -104,6 +107,7 @@ export class BackgroundManager {
       store: this.store,
       ...(options.localTools ? { localTools: options.localTools } : {}),
       ...(options.agentFactory ? { factory: options.agentFactory } : {}),
+      ...(options.sessionStore ? { sessionStore: options.sessionStore } : {}),
     });
     const shared = { store: this.store, clock, sink: this.#sink, logger };
     const executor = new RunExecutor({

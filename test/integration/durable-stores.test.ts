@@ -49,6 +49,23 @@ describe('a server on a durable store', () => {
     expect(status).toMatchObject({ initialized: true, agents: 1, tasks: 1 });
   });
 
+  it('keeps the conversations of agents built from a spec in the durable store too', async () => {
+    const first = durableServer('spec-agent.db');
+    const spec = { agent_id: 'built', model_config: { provider: 'openai', model: 'scripted', base_url: model.llm.baseUrl, api_key: 'test-key', max_retries: 0 } };
+    expect((await first.app.inject({ method: 'POST', url: '/background/agents', payload: { spec } })).statusCode).toBe(200);
+    const task = { task_id: 'talk', agent_id: 'built', query: 'say something', schedule: { type: 'manual' } };
+    expect((await first.app.inject({ method: 'POST', url: '/background/tasks', payload: task })).statusCode).toBe(200);
+    model.llm.enqueue({ text: 'said by the built agent' });
+    const run = await first.app.inject({ method: 'POST', url: '/background/tasks/talk/run', payload: { wait: true } });
+    expect(run.json()).toMatchObject({ status: 'completed' });
+    const session = run.json().session_id as string;
+    await first.stop();
+
+    const second = durableServer('spec-agent.db');
+    const history = (await second.app.inject({ method: 'GET', url: `/sessions/${encodeURIComponent(session)}/history` })).json();
+    expect(history.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant']);
+  });
+
   it('leaves an agent that was given its own session store with that store', async () => {
     const own = new MemorySessionStore();
     const server = durableServer('own.db', scriptedAgent(model.llm, { sessionStore: own }));
