@@ -49,6 +49,18 @@ describe('resolveTaskStoreConfig', () => {
       .toEqual({ backend: 'redis', url: 'redis://localhost:6379/0', prefix: 'omni' });
   });
 
+  it('refuses a SQL table prefix that is not letters, digits and "_", or longer than 30, naming the variable', () => {
+    for (const prefix of ['bad prefix;drop', 't6"x', 'p'.repeat(31)]) {
+      expect(problemsOf({ backgroundTaskStoreUrl: 'postgres://db/app', backgroundTaskStorePrefix: prefix })).toEqual([
+        `OMNICOREAGENT_BACKGROUND_TASK_STORE_PREFIX must be at most 30 letters, digits and "_" for a SQL store (it starts every table name), got ${JSON.stringify(prefix)}`,
+      ]);
+    }
+    expect(problemsOf({ backgroundTaskStore: { backend: 'sql', prefix: 'a-b' } })[0]).toContain('backgroundTaskStore.prefix must be at most 30');
+    expect(resolve({ backgroundTaskStoreUrl: 'postgres://db/app', backgroundTaskStorePrefix: 'team_A1_' })).toMatchObject({ prefix: 'team_A1_' });
+    // Redis key prefixes are free-form.
+    expect(resolve({ backgroundTaskStore: 'redis', backgroundTaskStoreUrl: 'redis://r:6379/0', backgroundTaskStorePrefix: 'app:bg-1' })).toMatchObject({ prefix: 'app:bg-1' });
+  });
+
   it('keeps sql without a URL for the store to choose its own database', () => {
     expect(resolve({ backgroundTaskStore: 'sql' })).toEqual({ backend: 'sql' });
   });

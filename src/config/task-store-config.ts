@@ -103,12 +103,16 @@ export function resolveTaskStoreConfig(config: TaskStoreSettings): TaskStoreConf
         `${URL_VAR} can only be used with the SQL or Redis background task store, got ${STORE}="${backend}"`,
       ]);
     }
+    if (promoted === 'sql') checkSqlPrefix(prefix, 'OMNICOREAGENT_BACKGROUND_TASK_STORE_PREFIX');
     return { backend: promoted, url, ...prefixed, ...timeout };
   }
 
   if (backend === 'mongodb') throw new ConfigError([`MongoDB background task store requires ${URI_VAR}`]);
   if (backend === 'redis') throw new ConfigError([`Redis background task store requires ${URL_VAR}`]);
-  if (backend === 'sql') return { backend: 'sql', ...prefixed, ...timeout };
+  if (backend === 'sql') {
+    checkSqlPrefix(prefix, 'OMNICOREAGENT_BACKGROUND_TASK_STORE_PREFIX');
+    return { backend: 'sql', ...prefixed, ...timeout };
+  }
   return { backend: 'in_memory' };
 }
 
@@ -167,5 +171,22 @@ function checkTaskStoreObject(input: unknown): TaskStoreConfig {
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  if (backend === 'sql') checkSqlPrefix(typeof copy['prefix'] === 'string' ? copy['prefix'] : null, `${at}.prefix`);
   return copy as unknown as TaskStoreConfig;
+}
+
+/** Longest SQL table prefix: the longest name built from it (an index) must stay within PostgreSQL's 63 bytes. */
+const MAX_SQL_PREFIX_LENGTH = 30;
+
+/**
+ * SQL table and index names are the prefix plus a fixed name. Anything but letters, digits and "_" would need
+ * quoting in every tool an operator uses, and a long prefix is cut short by PostgreSQL (a failed migration).
+ */
+function checkSqlPrefix(prefix: string | null, name: string): void {
+  if (prefix === null) return;
+  if (!/^[A-Za-z0-9_]+$/.test(prefix) || prefix.length > MAX_SQL_PREFIX_LENGTH) {
+    throw new ConfigError([
+      `${name} must be at most ${MAX_SQL_PREFIX_LENGTH} letters, digits and "_" for a SQL store (it starts every table name), got ${describeValue(prefix)}`,
+    ]);
+  }
 }

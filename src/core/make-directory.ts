@@ -2,7 +2,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 
-const notDirectory = (path: string) => Object.assign(new Error(`EEXIST: file already exists, mkdir '${path}'`), { code: 'EEXIST', path });
+const notDirectory = (path: string) => Object.assign(new Error(`EEXIST: ${path} is a file, not a directory`), { code: 'EEXIST', path });
 
 /**
  * `mkdir -p`, one level at a time below the nearest existing directory. Node's own recursive mkdir never returns on

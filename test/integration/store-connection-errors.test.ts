@@ -46,6 +46,8 @@ describe('store connection errors name the variable and host, never the password
   it('refuses an unknown SQL scheme before connecting', async () => {
     const text = await failure(openStores({ backend: 'sql', url: 'oracle://u:p@h/db' }));
     expect(text).toContain('unsupported scheme "oracle"');
+    const redis = await failure(openStores({ backend: 'sql', url: 'redis://127.0.0.1:6379/0' }));
+    expect(redis).toContain('is a Redis URL, but the SQL store was selected: set OMNICOREAGENT_BACKGROUND_TASK_STORE=redis');
   });
 
   it('refuses a Redis server that is not there, within the timeout', async () => {

@@ -24,5 +24,8 @@ export function parseSqlUrl(url: string): SqlTarget | { error: string } {
   }
   if (scheme === 'postgres' || scheme === 'postgresql') return { dialect: 'postgres', location: `postgres://${rest}` };
   if (scheme === 'mysql' || scheme === 'mariadb') return { dialect: 'mysql', location: `mysql://${rest}` };
-  return { error: `has an unsupported scheme "${scheme}" (use sqlite, postgres or mysql)` };
+  if (scheme === 'redis' || scheme === 'rediss') {
+    return { error: `is a Redis URL, but the SQL store was selected: set OMNICOREAGENT_BACKGROUND_TASK_STORE=redis (a URL on its own selects sql)` };
+  }
+  return { error: `has an unsupported scheme "${scheme}" (use sqlite, postgres or postgresql, mysql or mariadb; for Redis set OMNICOREAGENT_BACKGROUND_TASK_STORE=redis)` };
 }
