@@ -7,7 +7,8 @@ import {
   type TaskStoreConfig,
 } from '../config/task-store-config.ts';
 import { ConfigError } from '../core/errors.ts';
-import { reasonOf, redactUrl } from '../stores/store-connection-error.ts';
+import { maskUrlSecrets } from '../config/mask-secrets.ts';
+import { reasonOf } from '../stores/store-connection-error.ts';
 import type { SessionStore, TelemetryRetention, TelemetryStore } from '../stores/types.ts';
 import type { TelemetryNotifier } from '../telemetry/telemetry-notifier.ts';
 
@@ -75,7 +76,7 @@ export async function openStores(config: TaskStoreConfig, options: OpenStoresOpt
         await migrateToLatest(database.db, database.dialect, prefix);
       } catch (error) {
         await database.close();
-        throw new ConfigError([`${URL_VAR}: cannot prepare the tables at ${redactUrl(url)}: ${reasonOf(error)}`]);
+        throw new ConfigError([`${URL_VAR}: cannot prepare the tables at ${maskUrlSecrets(url)}: ${reasonOf(error)}`]);
       }
       const tables = tableNames(prefix);
       const telemetry = new SqlTelemetryStore(database.db, database.dialect, tables, telemetryOptions);
@@ -136,7 +137,7 @@ export async function openStores(config: TaskStoreConfig, options: OpenStoresOpt
         await Promise.all([sessions.ensureIndexes(), telemetry.ensureIndexes(), tasks.prepare()]);
       } catch (error) {
         await client.close().catch(() => undefined);
-        throw new ConfigError([`${URI_VAR}: cannot create the indexes at ${redactUrl(config.uri)}: ${reasonOf(error)}`]);
+        throw new ConfigError([`${URI_VAR}: cannot create the indexes at ${maskUrlSecrets(config.uri)}: ${reasonOf(error)}`]);
       }
       const telemetryNotifier = new PollingTelemetryNotifier(telemetry, pollingOptions);
       return {

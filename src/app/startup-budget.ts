@@ -1,6 +1,6 @@
 import { DEFAULT_TASK_STORE_CONNECT_TIMEOUT_SECONDS, type TaskStoreConfig } from '../config/task-store-config.ts';
-import { redactUserInfo, type RemoteWorkspaceConfig } from '../config/workspace-config.ts';
-import { redactUrl } from '../stores/store-connection-error.ts';
+import { maskUrlSecrets } from '../config/mask-secrets.ts';
+import type { RemoteWorkspaceConfig } from '../config/workspace-config.ts';
 import { WORKSPACE_CHECK_TIMEOUT_SECONDS } from './startup-workspace.ts';
 
 /** What start-up will wait for, in order; each step has its own timeout and its own message. */
@@ -41,16 +41,16 @@ export function describeStoreStep(store: TaskStoreConfig): string {
     case 'sql':
       return store.url === undefined
         ? 'opening the default SQLite task store (OMNICOREAGENT_BACKGROUND_TASK_STORE=sql)'
-        : `opening the SQL task store at ${redactUrl(store.url)} (OMNICOREAGENT_BACKGROUND_TASK_STORE_URL)`;
+        : `opening the SQL task store at ${maskUrlSecrets(store.url)} (OMNICOREAGENT_BACKGROUND_TASK_STORE_URL)`;
     case 'redis':
-      return `opening the Redis task store at ${redactUrl(store.url)} (OMNICOREAGENT_BACKGROUND_TASK_STORE_URL)`;
+      return `opening the Redis task store at ${maskUrlSecrets(store.url)} (OMNICOREAGENT_BACKGROUND_TASK_STORE_URL)`;
     case 'mongodb':
-      return `opening the MongoDB task store at ${redactUrl(store.uri)} (OMNICOREAGENT_BACKGROUND_TASK_STORE_URI)`;
+      return `opening the MongoDB task store at ${maskUrlSecrets(store.uri)} (OMNICOREAGENT_BACKGROUND_TASK_STORE_URI)`;
   }
 }
 
 export function describeWorkspaceStep(workspace: RemoteWorkspaceConfig): string {
-  const at = workspace.endpoint === null ? `AWS S3 (region ${workspace.region})` : redactUserInfo(workspace.endpoint);
+  const at = workspace.endpoint === null ? `AWS S3 (region ${workspace.region})` : maskUrlSecrets(workspace.endpoint);
   return `checking the bucket "${workspace.bucket}" at ${at} (${workspace.variables.bucket})`;
 }
 

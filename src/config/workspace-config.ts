@@ -258,8 +258,3 @@ function endpointProblem(endpoint: string): string | null {
   return null;
 }
 
-/**
- * The old name of `maskUrlSecrets` for an endpoint shown to people, kept for src/app/startup-budget.ts: one masking
- * for every URL the server shows.
- */
-export const redactUserInfo: (url: string) => string = maskUrlSecrets;

@@ -1,13 +1,3 @@
-import { maskUrlSecrets } from '../config/mask-secrets.ts';
-
-/**
- * Shows a connection URL without its password (in the user info or a query parameter such as `?password=`), so
- * errors and logs never carry a credential: the one masking `config --show` uses too.
- */
-export function redactUrl(url: string): string {
-  return maskUrlSecrets(url);
-}
-
 /** The text of a driver error without anything that looks like a connection URL's password. */
 export function reasonOf(error: unknown): string {
   const text = error instanceof AggregateError && error.errors.length > 0

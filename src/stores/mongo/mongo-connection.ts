@@ -1,6 +1,7 @@
 import type { Db, MongoClient } from 'mongodb';
 import { ConfigError } from '../../core/errors.ts';
-import { reasonOf, redactUrl } from '../store-connection-error.ts';
+import { maskUrlSecrets } from '../../config/mask-secrets.ts';
+import { reasonOf } from '../store-connection-error.ts';
 
 export interface MongoConnectionOptions {
   readonly uri: string;
@@ -16,7 +17,7 @@ export interface MongoConnection {
 
 /** Connects with majority writes and proves the connection with a ping within the connect timeout. */
 export async function openMongo(options: MongoConnectionOptions): Promise<MongoConnection> {
-  const shown = redactUrl(options.uri);
+  const shown = maskUrlSecrets(options.uri);
   if (!/^mongodb(\+srv)?:\/\//i.test(options.uri.trim())) {
     throw new ConfigError([`${options.variable} must be a mongodb:// or mongodb+srv:// URI, got "${shown}"`]);
   }

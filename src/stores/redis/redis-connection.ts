@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { ConfigError } from '../../core/errors.ts';
-import { reasonOf, redactUrl, withTimeout } from '../store-connection-error.ts';
+import { maskUrlSecrets } from '../../config/mask-secrets.ts';
+import { reasonOf, withTimeout } from '../store-connection-error.ts';
 
 export interface RedisConnectionOptions {
   readonly url: string;
@@ -15,7 +16,7 @@ export interface RedisConnectionOptions {
  * rejected password fail at start-up naming the variable and the host. After that, ioredis reconnects on its own.
  */
 export async function openRedis(options: RedisConnectionOptions): Promise<Redis> {
-  const shown = redactUrl(options.url);
+  const shown = maskUrlSecrets(options.url);
   if (!/^rediss?:\/\//i.test(options.url.trim())) {
     throw new ConfigError([`${options.variable} must be a redis:// or rediss:// URL, got "${shown}"`]);
   }

@@ -2,7 +2,8 @@ import { dirname, resolve } from 'node:path';
 import { makeDirectorySync } from '../../core/make-directory.ts';
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { ConfigError } from '../../core/errors.ts';
-import { reasonOf, redactUrl, withTimeout } from '../store-connection-error.ts';
+import { maskUrlSecrets } from '../../config/mask-secrets.ts';
+import { reasonOf, withTimeout } from '../store-connection-error.ts';
 import { parseSqlUrl, type SqlDialectName } from './sql-url.ts';
 
 export interface SqlDatabaseOptions {
@@ -27,7 +28,7 @@ const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
  */
 export async function openSqlDatabase(options: SqlDatabaseOptions): Promise<SqlDatabase> {
   const target = parseSqlUrl(options.url);
-  const shown = redactUrl(options.url);
+  const shown = maskUrlSecrets(options.url);
   if ('error' in target) throw new ConfigError([`${options.variable} ${target.error}, got "${shown}"`]);
   const timeoutMs = (options.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT_SECONDS) * 1000;
   let db: Kysely<any>;
