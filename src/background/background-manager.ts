@@ -8,7 +8,7 @@ import { AgentResolver, type AgentFactory } from './agent-resolver.ts';
 import type { BackgroundContext } from './background-context.ts';
 import { BackgroundScheduler } from './background-scheduler.ts';
 import { BackgroundWorker } from './background-worker.ts';
-import { STOPPED, systemClock, type Clock } from './clock.ts';
+import { settledWithin, systemClock, type Clock } from './clock.ts';
 import { RunCatalog } from './run-catalog.ts';
 import { RunEventSink, silentLogger, type BackgroundLogger, type RunObserver } from './run-event-sink.ts';
 import { RunExecutor, type AgentTelemetry } from './run-executor.ts';
@@ -191,10 +191,7 @@ export class BackgroundManager {
       await this.worker.stop(graceMs);
       // Run files still queued for a workspace that stopped answering would hold the exit for minutes (each request
       // has its own time limit, and they go one after another): they get a bounded wait, then are given up, logged.
-      const timer = new AbortController();
-      const flushed = await Promise.race([this.#sink.flush().then(() => true), this.#clock.sleep(SHUTDOWN_SETTLE_MS, timer.signal).then(() => false)]);
-      timer.abort(STOPPED);
-      if (!flushed) this.#logger.error({ waited_ms: SHUTDOWN_SETTLE_MS }, 'background run files (run.json, events.jsonl) still unwritten at shutdown were given up: the workspace did not answer');
+      if (!(await settledWithin(this.#clock, this.#sink.flush(), SHUTDOWN_SETTLE_MS))) this.#logger.error({ waited_ms: SHUTDOWN_SETTLE_MS }, 'background run files (run.json, events.jsonl) still unwritten at shutdown were given up: the workspace did not answer');
       await this.#resolver.close();
       await this.store.close();
     })();

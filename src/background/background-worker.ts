@@ -2,7 +2,7 @@ import { eachConcurrently } from '../core/each-concurrently.ts';
 import { newId } from '../core/ids.ts';
 import { RunAbortedError } from './background-errors.ts';
 import type { BackgroundScheduler } from './background-scheduler.ts';
-import { STOPPED, type Clock } from './clock.ts';
+import { settledWithin, STOPPED, type Clock } from './clock.ts';
 import type { BackgroundLogger, RunEventSink } from './run-event-sink.ts';
 import type { RunExecutor } from './run-executor.ts';
 import type { TaskStore } from './task-store.ts';
@@ -111,19 +111,12 @@ export class BackgroundWorker {
     this.wake();
     await this.#loop;
     this.#loop = null;
-    if (this.#executions.size > 0 && graceMs > 0) {
-      const timer = new AbortController();
-      await Promise.race([this.whenIdle(), this.#options.clock.sleep(graceMs, timer.signal)]);
-      timer.abort(STOPPED);
-    }
+    if (this.#executions.size > 0 && graceMs > 0) await settledWithin(this.#options.clock, this.whenIdle(), graceMs);
     this.#options.executor.abortAll(new RunAbortedError('shutdown', 'The server is shutting down'));
     // Aborted runs record their end quickly, unless a store or workspace bucket stopped answering: shutdown does not
     // wait on that for long. A run left behind keeps its lease, so it is recovered (lease_expired) after a restart or
     // by another process; nothing accepted is lost.
-    const timer = new AbortController();
-    const settled = await Promise.race([this.whenIdle().then(() => true), this.#options.clock.sleep(ABORT_SETTLE_MS, timer.signal).then(() => false)]);
-    timer.abort(STOPPED);
-    if (!settled) {
+    if (!(await settledWithin(this.#options.clock, this.whenIdle(), ABORT_SETTLE_MS))) {
       this.#options.logger.error({ runs: this.#executions.size, waited_ms: ABORT_SETTLE_MS }, 'background runs still recording their end at shutdown; their leases will expire and another process (or a restart) recovers them');
     }
   }

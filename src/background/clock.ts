@@ -92,3 +92,13 @@ export class ManualClock implements Clock {
 export function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/** Waits for `work` at most `ms` of `clock` time: true if it finished in time (a rejection of `work` is thrown). */
+export async function settledWithin(clock: Clock, work: Promise<unknown>, ms: number): Promise<boolean> {
+  const timer = new AbortController();
+  try {
+    return await Promise.race([work.then(() => true), clock.sleep(ms, timer.signal).then(() => false)]);
+  } finally {
+    timer.abort(STOPPED);
+  }
+}
