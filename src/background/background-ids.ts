@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_BACKGROUND_ID_LENGTH } from '../core/id-limits.ts';
 
 /** Spec 6.1: agent, task, run and attempt ids. */
 export const BACKGROUND_ID_PATTERN = /^[A-Za-z0-9_.-]+$/;
@@ -10,12 +11,6 @@ export const BACKGROUND_ID_PATTERN = /^[A-Za-z0-9_.-]+$/;
 export function isBackgroundId(value: string): boolean {
   return BACKGROUND_ID_PATTERN.test(value) && value !== '.' && value !== '..';
 }
-
-/**
- * Longest agent or task id. Stores keep ids and session ids in 255-character columns, and a task's default session
- * id is `background:<agent_id>:<task_id>`, so two ids of 120 still fit.
- */
-export const MAX_BACKGROUND_ID_LENGTH = 120;
 
 /** A zod string for the id field `field`; the 422 message names the field and says what is allowed. */
 export function backgroundId(field: string): z.ZodType<string> {

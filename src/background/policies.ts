@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { renderNamespace, UnsafeWorkspacePathError } from '../workspace/workspace-path.ts';
+import { MAX_SESSION_ID_LENGTH } from '../core/id-limits.ts';
 
 export const BACKOFF_KINDS = ['fixed', 'exponential'] as const;
 export const RETRY_REASONS = ['exception', 'timeout'] as const;
@@ -36,7 +37,7 @@ export const SESSION_MODES = ['task', 'run', 'fixed'] as const;
 export const SessionPolicySchema = z
   .strictObject({
     mode: z.enum(SESSION_MODES).default('task'),
-    session_id: z.string().trim().min(1).max(255, 'session_id must be at most 255 characters (the size every store keeps)').nullish().transform((value) => value ?? null),
+    session_id: z.string().trim().min(1).max(MAX_SESSION_ID_LENGTH, `session_id must be at most ${MAX_SESSION_ID_LENGTH} characters (the size every store keeps)`).nullish().transform((value) => value ?? null),
   })
   .superRefine((policy, ctx) => {
     if (policy.mode === 'fixed' && policy.session_id === null) {

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { ConfigError } from '../core/errors.ts';
+import { MAX_BACKGROUND_ID_LENGTH } from '../core/id-limits.ts';
 import { MAX_TIMER_SECONDS, TIMER_LIMIT_MESSAGE } from '../core/timer-limit.ts';
 import type { ServeConfigField } from './env-vars.ts';
 import { resolveTaskStoreConfig, type TaskStoreSettings } from './task-store-config.ts';
@@ -68,8 +69,8 @@ export function applyServeConfigRules(draft: ConfigDraft, sink: ProblemSink): vo
   const agentId = draft.backgroundAgentId;
   if (typeof agentId === 'string' && !ID_PATTERN.test(agentId)) {
     complain('backgroundAgentId', 'must be non-empty and contain only letters, digits, "_", "." and "-"');
-  } else if (typeof agentId === 'string' && agentId.length > 120) {
-    complain('backgroundAgentId', 'must be at most 120 characters');
+  } else if (typeof agentId === 'string' && agentId.length > MAX_BACKGROUND_ID_LENGTH) {
+    complain('backgroundAgentId', `must be at most ${MAX_BACKGROUND_ID_LENGTH} characters`);
   }
   const connectTimeout = number('backgroundTaskStoreConnectTimeout');
   if (connectTimeout !== undefined && connectTimeout <= 0) {

@@ -1,9 +1,7 @@
 import { z } from 'zod';
+import { MAX_SESSION_ID_LENGTH } from '../core/id-limits.ts';
 
 /** Request and response schemas of the run and info endpoints; the OpenAPI document is generated from these. */
-
-/** Every store keeps session ids in 255-character columns; longer ids are refused up front, not at the store. */
-export const MAX_SESSION_ID_LENGTH = 255;
 
 export const RunRequest = z
   .object({

@@ -34,6 +34,7 @@ import type {
   RunWrite,
   TaskStore,
 } from '../../background/task-store.ts';
+import { FinishedRunWindow } from './finished-run-window.ts';
 import { MemoryMinHeap, type HeapEntry } from './memory-min-heap.ts';
 
 interface RunEntry {
@@ -50,20 +51,17 @@ const occupying = (status: RunStatus) => (OCCUPYING_STATUSES as readonly RunStat
 const leased = (status: RunStatus) => (LEASED_STATUSES as readonly RunStatus[]).includes(status);
 const clone = <T>(value: T): T => structuredClone(value);
 
+const DEFAULT_MAX_FINISHED_RUNS = 10_000;
+
 /**
  * The in-memory task store: a complete implementation of the port (it passes the whole conformance suite), lost
  * on restart. Each method runs synchronously between its awaits, which is what makes it atomic in one process.
  * Queued runs and due schedules are kept in heaps (stale entries are dropped lazily), so claiming and
  * dispatching stay O(log n) however many runs pile up.
  */
-const DEFAULT_MAX_FINISHED_RUNS = 10_000;
-
 export class MemoryTaskStore implements TaskStore {
   /** Finished runs kept (with their events and attempts); older ones are forgotten, oldest finish first. */
-  readonly #maxFinishedRuns: number;
-  /** Ids of finished runs in the order they finished, from `#finishedHead` on. */
-  #finished: string[] = [];
-  #finishedHead = 0;
+  readonly #finished: FinishedRunWindow;
   readonly #agents = new Map<string, BackgroundAgent>();
   readonly #tasks = new Map<string, BackgroundTask>();
   readonly #states = new Map<string, ScheduleState>();
@@ -83,7 +81,7 @@ export class MemoryTaskStore implements TaskStore {
    * minute would otherwise add 1,440 runs a day, for ever. Unfinished runs are never dropped.
    */
   constructor(options: { readonly maxFinishedRuns?: number } = {}) {
-    this.#maxFinishedRuns = Math.max(1, options.maxFinishedRuns ?? DEFAULT_MAX_FINISHED_RUNS);
+    this.#finished = new FinishedRunWindow(options.maxFinishedRuns ?? DEFAULT_MAX_FINISHED_RUNS);
   }
 
   async saveAgent(agent: BackgroundAgent, options: { readonly replace: boolean }): Promise<boolean> {
@@ -357,19 +355,12 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   #finishedRun(runId: string): void {
-    this.#finished.push(runId);
-    while (this.#finished.length - this.#finishedHead > this.#maxFinishedRuns) {
-      const oldest = this.#finished[this.#finishedHead] as string;
-      this.#finishedHead += 1;
+    for (const oldest of this.#finished.add(runId)) {
       const entry = this.#runs.get(oldest);
       if (entry === undefined || !isTerminal(entry.run.status)) continue;
       this.#runs.delete(oldest);
       this.#runsByTask.get(entry.run.task_id)?.delete(oldest);
       this.#occurrences.get(entry.run.task_id)?.delete(entry.run.occurrence_id);
-    }
-    if (this.#finishedHead > 1024 && this.#finishedHead * 2 > this.#finished.length) {
-      this.#finished = this.#finished.slice(this.#finishedHead);
-      this.#finishedHead = 0;
     }
   }
 

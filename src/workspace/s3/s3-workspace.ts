@@ -108,24 +108,23 @@ export class S3Workspace implements Workspace {
       await this.#send((client) => client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })));
       return;
     }
-    const below = await this.#send((client) => client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${key}/`, MaxKeys: 1 })));
-    if ((below.KeyCount ?? below.Contents?.length ?? 0) > 0) throw new WorkspaceIsDirectoryError(relative);
+    if (await this.#hasKeysBelow(key)) throw new WorkspaceIsDirectoryError(relative);
     throw new WorkspaceFileNotFoundError(relative);
   }
 
   /**
    * S3 keys are not a tree: without this, `f.txt` and `f.txt/sub.txt` (or `d` and `d/inner.txt`) could both be
    * written, and the listing would show one name as a file and a directory. A new file is refused as the local
-   * backend refuses it. The look-ups go out together (one round trip); a file that exists already needs none.
+   * backend refuses it. Its look-ups go out together: a write of a new file costs two round trips more (the existence
+   * check, then these), of an existing file one.
    */
   async #checkNewFile(operation: string, path: string): Promise<void> {
     const segments = workspaceSegments(path);
     const parents = segments.slice(0, -1).map((_, i) => this.#exists(`${this.#root}${segments.slice(0, i + 1).join('/')}`));
     const key = `${this.#root}${segments.join('/')}`;
-    const below = this.#send((client) => client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${key}/`, MaxKeys: 1 })));
-    const [files, listed] = await Promise.all([Promise.all(parents), below]);
+    const [files, directory] = await Promise.all([Promise.all(parents), this.#hasKeysBelow(key)]);
     if (files.some(Boolean)) throw new UnsafeWorkspacePathError(`workspace path ${JSON.stringify(path)} goes through a file`);
-    if ((listed.KeyCount ?? listed.Contents?.length ?? 0) > 0) {
+    if (directory) {
       throw new WorkspaceIoError(operation, segments.join('/'), 'EISDIR', 'illegal operation on a directory');
     }
   }
@@ -152,6 +151,12 @@ export class S3Workspace implements Workspace {
     await this.#send((client) =>
       client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: content, ContentType: 'text/plain; charset=utf-8' })),
     );
+  }
+
+  /** True when some key lies under `key/`: the path is a directory. */
+  async #hasKeysBelow(key: string): Promise<boolean> {
+    const below = await this.#send((client) => client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${key}/`, MaxKeys: 1 })));
+    return (below.KeyCount ?? below.Contents?.length ?? 0) > 0;
   }
 
   async #exists(key: string): Promise<boolean> {
