@@ -78,6 +78,8 @@ export class OmniServe {
   readonly #traceExporter: TraceExporter | null;
   readonly #reportTelemetryError: TelemetryErrorReporter;
   #stores: StoreBundle | null = null;
+  /** When `stop()` began draining (epoch ms): the one grace period counts from here. */
+  #drainStartedAt: number | null = null;
   readonly #state: ServerState;
   /** Responses not finished yet (any route, inject included): shutdown waits for these. */
   readonly #inFlight = new Set<FastifyReply['raw']>();
@@ -142,8 +144,9 @@ export class OmniServe {
     const prefix = this.config.apiPrefix;
     this.#drainExempt = new Set([`${prefix}/health`, `${prefix}/ready`, '/prometheus']);
     this.#cleanupSteps = [
-      // Background runs still write telemetry, so they stop first: given the grace period, then handed back to the queue.
-      ['background', async () => this.#context.background?.shutdown(this.config.shutdownGraceSeconds * 1000)],
+      // Background runs still write telemetry, so they stop first: given what is left of the grace period (one period
+      // for the whole drain, requests and runs together), then handed back to the queue.
+      ['background', async () => this.#context.background?.shutdown(this.#graceLeftMs())],
       ['telemetry', () => this.#context.telemetry.close()],
       ['agent', () => served.cleanup()],
       ['workspace', async () => this.#startupWorkspace?.close()],
@@ -203,6 +206,7 @@ export class OmniServe {
     await this.#starting?.catch(() => undefined);
     this.#closeListener(); // a start that was still binding
     const graceSeconds = this.config.shutdownGraceSeconds;
+    this.#drainStartedAt = Date.now();
     this.app.log.info({ in_flight: this.#inFlight.size, grace_seconds: graceSeconds }, 'draining before shutdown');
     if (!(await this.#idle(graceSeconds * 1000))) {
       this.app.log.warn({ in_flight: this.#inFlight.size }, 'grace period over: ending open streams and connections');
@@ -213,6 +217,12 @@ export class OmniServe {
     // pool) is not idle to Node and would hold close() open until the client hangs up: cut them all.
     this.app.server.closeAllConnections();
     await this.app.close();
+  }
+
+  /** The grace period less the time the drain has taken so far (all of it when no drain started: a bare close). */
+  #graceLeftMs(): number {
+    const graceMs = this.config.shutdownGraceSeconds * 1000;
+    return this.#drainStartedAt === null ? graceMs : Math.max(0, graceMs - (Date.now() - this.#drainStartedAt));
   }
 
   #closeListener(): void {

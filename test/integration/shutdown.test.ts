@@ -9,6 +9,7 @@ import { pino, type Logger } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OmniServe } from '../../src/app/omni-serve.ts';
 import type { ServableAgent } from '../../src/agent/servable-agent.ts';
+import { systemClock } from '../../src/background/clock.ts';
 import { ConfigError } from '../../src/core/errors.ts';
 import { MemoryTaskStore } from '../../src/stores/memory/memory-task-store.ts';
 import { ScriptedOpenAIServer } from '../../src/testing/scripted-openai-server.ts';
@@ -162,6 +163,28 @@ describe('stop(): draining a listening server', () => {
     expect(await running).toBe('connection closed');
     expect(cleanup).toHaveBeenCalledTimes(1);
     await model.llm.waitFor((requests) => requests.some((r) => r.aborted));
+  });
+
+  it('gives requests and background runs one grace period between them, not one each', async () => {
+    // The background clock records every sleep asked of it: the worker's grace wait is one of them.
+    const sleeps: number[] = [];
+    const clock = { now: () => systemClock.now(), sleep: (ms: number, signal?: AbortSignal) => (sleeps.push(ms), systemClock.sleep(ms, signal)) };
+    const server = tracked(new OmniServe(scriptedAgent(model.llm), { shutdownGraceSeconds: 0.3, requestTimeout: 0 }, { env: {}, logger: false, background: { clock } }));
+    const origin = await server.start('127.0.0.1', 0);
+    expect((await postRun(origin, '/background/tasks', { task_id: 'slow', query: 'hangs', schedule: { type: 'manual' } })).status).toBe(200);
+    model.llm.enqueue({ hang: true });
+    // The waiting request and the background run it waits for are both in flight when the drain starts.
+    const waiting = postRun(origin, '/background/tasks/slow/run', { wait: true }).then(
+      (res) => `status ${res.status}`,
+      () => 'connection closed',
+    );
+    await modelCalled();
+    sleeps.length = 0;
+    await server.stop();
+    expect(await waiting).toBe('connection closed');
+    // The requests used up the whole 300 ms, so the runs get no second grace period of their own.
+    // (100 ms sleeps are the waiting request's re-reads of the run.)
+    expect(sleeps.filter((ms) => ms > 100 && ms <= 300)).toEqual([]);
   });
 
   it('stop() twice drains once and releases the agent once; a stopped server does not start again', async () => {
