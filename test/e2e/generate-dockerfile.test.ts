@@ -102,6 +102,11 @@ describe('omniserve generate-dockerfile', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/^Error: Invalid value for '--output-dir' \/ '-o': cannot create \/proc\/omniserve\/x: ENOENT[^\n]*\n$/);
     expect(existsSync(join(dir, '.dockerignore'))).toBe(false);
+    // A directory that exists but takes no file: the flag is named too.
+    const write = cli(dir, '-f', 'agents/agent file.ts', '-o', '/proc');
+    expect(write.status).toBe(2);
+    expect(write.stderr).toMatch(/^Error: Invalid value for '--output-dir' \/ '-o': cannot write \/proc\/Dockerfile: [^\n]*\n$/);
+    expect(existsSync(join(dir, '.dockerignore'))).toBe(false);
   });
 
   it('refuses an agent outside the build context, naming both, and writes nothing', () => {

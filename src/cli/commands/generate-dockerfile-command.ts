@@ -69,7 +69,11 @@ export function registerGenerateDockerfileCommand(program: Command): void {
       const project = inspectProjectManifest(readIfPresent(join(context, 'package.json')));
       const dockerfile = join(outputDir, 'Dockerfile');
       const replaced = existsSync(dockerfile);
-      writeFileSync(dockerfile, renderDockerfile({ agentPath, selfPackage: project.selfPackage }), 'utf8');
+      try {
+        writeFileSync(dockerfile, renderDockerfile({ agentPath, selfPackage: project.selfPackage }), 'utf8');
+      } catch (error) {
+        throw new CliError(`Invalid value for '--output-dir' / '-o': cannot write ${dockerfile}: ${error instanceof Error ? error.message : String(error)}`, 2);
+      }
       const dockerignore = join(context, '.dockerignore');
       const existingIgnore = readIfPresent(dockerignore);
       if (existingIgnore === undefined) writeFileSync(dockerignore, renderDockerignore(), 'utf8');
